@@ -13,7 +13,7 @@ import (
 
 // testNow is the fixed clock of the tests; the testdata certificates are
 // valid for a century from their creation.
-var testNow = time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
+var testNow = time.Date(2027, 11, 29, 3, 0, 0, 0, time.UTC)
 
 func loadKey(t testing.TB, name string) *samlidp.KeyPair {
 	t.Helper()
