@@ -201,7 +201,9 @@ func checkSubject(s *Subject) error {
 			return fmt.Errorf("%w: attribute with an empty or invalid name", ErrInvalidSubject)
 		}
 		for _, v := range a.Values {
-			if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xfffe || r == 0xffff }) {
+			if strings.ContainsFunc(v, func(r rune) bool {
+				return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xfffe || r == 0xffff
+			}) {
 				return fmt.Errorf("%w: attribute %q has a value XML cannot carry", ErrInvalidSubject, a.Name)
 			}
 		}

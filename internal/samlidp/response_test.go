@@ -2,11 +2,11 @@ package samlidp_test
 
 import (
 	"bytes"
-	"html"
-	"regexp"
 	"context"
 	"errors"
+	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
