@@ -303,4 +303,3 @@ func TestLookupErrorsPassThrough(t *testing.T) {
 		t.Errorf("nil config: %v", err)
 	}
 }
-
