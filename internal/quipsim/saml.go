@@ -1,0 +1,3 @@
+package quipsim
+
+func (s *Server) samlRoutes() {}
