@@ -10,6 +10,10 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/samlidp"
 )
 
+func readFileFromTestdata(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join("testdata", name))
+}
+
 func readTestdata(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
