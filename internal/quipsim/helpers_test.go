@@ -174,3 +174,19 @@ func resources(t *testing.T, r resp) []map[string]any {
 	}
 	return lr.Resources
 }
+
+func newReq(method, url string, body io.Reader, tok, ct string) (*http.Request, error) {
+	r, err := http.NewRequest(method, url, body)
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set("Authorization", "Bearer "+tok)
+	r.Header.Set("Content-Type", ct)
+	return r, nil
+}
+
+func newHTTP(t *testing.T, h http.Handler) *httptest.Server {
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return hs
+}
