@@ -80,15 +80,15 @@ func TestRFC_GeneralFilters(t *testing.T) {
 	b := e.createUser("cat@other.test", "Cat", "Stevens")
 	e.do("DELETE", "/2/Users/"+b["id"].(string), nil)
 	cases := map[string]int{
-		`name.familyName eq "Lee"`:                        2,
-		`emails co "acme"`:                                2,
-		`emails[type eq "work" and value ew "other.test"]`: 1,
-		`active eq false`:                                 1,
-		`not (active eq false) and userName ne "ann"`:     1,
+		`name.familyName eq "Lee"`:                                           2,
+		`emails co "acme"`:                                                   2,
+		`emails[type eq "work" and value ew "other.test"]`:                   1,
+		`active eq false`:                                                    1,
+		`not (active eq false) and userName ne "ann"`:                        1,
 		`(userName eq "ann" or userName eq "bob") and name.givenName sw "A"`: 1,
-		`externalId pr`:                                   0,
-		`meta.created ge "2020-01-01T00:00:00Z"`:          3,
-		`displayName gt "B"`:                              2,
+		`externalId pr`:                                                      0,
+		`meta.created ge "2020-01-01T00:00:00Z"`:                             3,
+		`displayName gt "B"`:                                                 2,
 	}
 	for f, want := range cases {
 		if got := len(resources(t, e.do("GET", "/2/Users?filter="+url.QueryEscape(f), nil))); got != want {
@@ -160,14 +160,14 @@ func TestRFC_PatchIsAtomic(t *testing.T) {
 	e.createUser("taken@acme.test", "T", "T")
 	id := u["id"].(string)
 	cases := map[string][2]any{
-		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"nickName","value":"x"}`:            {400, "invalidPath"},
-		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"emails[type eq \"home\"].value","value":"x@y"}`: {400, "noTarget"},
-		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"id","value":"x"}`:                   {400, "mutability"},
+		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"nickName","value":"x"}`:                                     {400, "invalidPath"},
+		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"emails[type eq \"home\"].value","value":"x@y"}`:             {400, "noTarget"},
+		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"id","value":"x"}`:                                           {400, "mutability"},
 		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"emails[type eq \"work\"].value","value":"TAKEN@acme.test"}`: {409, "uniqueness"},
-		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"active","value":"maybe"}`:           {400, "invalidValue"},
-		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"remove"}`:                                            {400, "noTarget"},
-		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"frob","path":"displayName"}`:                         {400, "invalidValue"},
-		`{"op":"replace","path":"emails[type eq","value":"x"}`:                                                               {400, "invalidPath"},
+		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"active","value":"maybe"}`:                                   {400, "invalidValue"},
+		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"remove"}`:                                                                    {400, "noTarget"},
+		`{"op":"replace","path":"displayName","value":"Changed"},{"op":"frob","path":"displayName"}`:                                                 {400, "invalidValue"},
+		`{"op":"replace","path":"emails[type eq","value":"x"}`:                                                                                       {400, "invalidPath"},
 	}
 	for ops, want := range cases {
 		r := e.do("PATCH", "/2/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+ops+`]}`)
