@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	cryptorand "crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -52,6 +53,9 @@ func GenerateKey(alg KeyAlgorithm, commonName string, validity time.Duration, no
 	}
 	if commonName == "" {
 		return nil, fmt.Errorf("%w: common name is empty", ErrInvalidKey)
+	}
+	if rand == nil {
+		rand = cryptorand.Reader
 	}
 	var signer crypto.Signer
 	var err error
@@ -122,6 +126,16 @@ func ParseKeyPair(certPEM, keyPEM []byte) (*KeyPair, error) {
 func checkKeyMatches(kp *KeyPair) error {
 	if kp == nil || kp.Signer == nil || len(kp.Chain) == 0 || kp.Chain[0] == nil {
 		return fmt.Errorf("%w: key and certificate are required", ErrInvalidKey)
+	}
+	switch k := kp.Signer.(type) { // a typed nil would panic in Public()
+	case *rsa.PrivateKey:
+		if k == nil {
+			return fmt.Errorf("%w: nil RSA key", ErrInvalidKey)
+		}
+	case *ecdsa.PrivateKey:
+		if k == nil {
+			return fmt.Errorf("%w: nil EC key", ErrInvalidKey)
+		}
 	}
 	pub, ok := kp.Signer.Public().(interface{ Equal(crypto.PublicKey) bool })
 	if !ok || !pub.Equal(kp.Chain[0].PublicKey) {
