@@ -115,29 +115,15 @@ func (i *IdP) MakeResponse(ctx context.Context, cfg AppConfig, req *AuthnRequest
 			return nil, err
 		}
 	}
-	r := saml.Response{
-		ID:           resp.ID,
-		InResponseTo: resp.InResponseTo,
-		Version:      "2.0",
-		IssueInstant: now,
-		Destination:  resp.ACSURL,
-		Issuer:       &saml.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: cfg.IdPEntityID},
-		Status:       saml.Status{StatusCode: saml.StatusCode{Value: saml.StatusSuccess}},
-	}
-	responseEl := r.Element()
-	responseEl.RemoveAttr("xmlns:xs") // unused: attribute values are untyped
+	responseEl := responseEnvelope(&cfg, resp, now, saml.Status{StatusCode: saml.StatusCode{Value: saml.StatusSuccess}})
 	responseEl.AddChild(assertionEl)
 	if mode == SignResponse || mode == SignBoth {
 		if err := signInPlace(sctx, responseEl); err != nil {
 			return nil, err
 		}
 	}
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	doc.SetRoot(responseEl)
-	doc.WriteSettings.CanonicalEndTags = true
-	if resp.xml, err = doc.WriteToBytes(); err != nil {
-		return nil, fmt.Errorf("samlidp: serialize response: %w", err)
+	if resp.xml, err = serialize(responseEl); err != nil {
+		return nil, err
 	}
 	return resp, nil
 }
@@ -226,4 +212,32 @@ func (i *IdP) newID() (string, error) {
 		return "", fmt.Errorf("samlidp: random id: %w", err)
 	}
 	return "_" + hex.EncodeToString(b[:]), nil
+}
+
+// responseEnvelope returns the samlp:Response element without assertion.
+func responseEnvelope(cfg *AppConfig, resp *Response, now time.Time, status saml.Status) *etree.Element {
+	r := saml.Response{
+		ID:           resp.ID,
+		InResponseTo: resp.InResponseTo,
+		Version:      "2.0",
+		IssueInstant: now,
+		Destination:  resp.ACSURL,
+		Issuer:       &saml.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: cfg.IdPEntityID},
+		Status:       status,
+	}
+	el := r.Element()
+	el.RemoveAttr("xmlns:xs") // unused: attribute values are untyped
+	return el
+}
+
+func serialize(root *etree.Element) ([]byte, error) {
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	doc.SetRoot(root)
+	doc.WriteSettings.CanonicalEndTags = true
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, fmt.Errorf("samlidp: serialize response: %w", err)
+	}
+	return out, nil
 }
