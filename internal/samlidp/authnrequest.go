@@ -136,7 +136,7 @@ func ParseAuthnRequest(r *http.Request, lookup AppLookup, now time.Time) (*Authn
 		if out.Binding == BindingHTTPRedirect {
 			err = verifyRedirectSignature(redirectQuery, cfg)
 		} else {
-			err = verifyPostSignature(root, cfg.SPCertificate, now, &req)
+			err = verifyPostSignature(root, cfg, now, &req)
 		}
 		if err != nil {
 			return nil, err
@@ -242,11 +242,34 @@ func decodeMessage(encoded string, inflate bool) ([]byte, error) {
 	return data, nil
 }
 
+// usesSHA1 reports whether an enveloped signature of root names SHA-1 as
+// its signature or digest method.
+func usesSHA1(root *etree.Element) bool {
+	for _, sig := range root.ChildElements() {
+		if sig.Tag != "Signature" || sig.NamespaceURI() != dsig.Namespace {
+			continue
+		}
+		for _, path := range []string{"./SignedInfo/SignatureMethod", "./SignedInfo/Reference/DigestMethod"} {
+			for _, el := range sig.FindElements(path) {
+				switch el.SelectAttrValue("Algorithm", "") {
+				case dsig.RSASHA1SignatureMethod, dsig.ECDSASHA1SignatureMethod, "http://www.w3.org/2000/09/xmldsig#sha1":
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // verifyPostSignature checks the enveloped signature of an HTTP-POST
 // AuthnRequest with the SP certificate only (KeyInfo may name no other key)
 // and re-reads the request from the verified element. The certificate's
 // validity period is not enforced: it is a pinned key, not a PKI.
-func verifyPostSignature(root *etree.Element, cert *x509.Certificate, now time.Time, req *saml.AuthnRequest) error {
+func verifyPostSignature(root *etree.Element, cfg *AppConfig, now time.Time, req *saml.AuthnRequest) error {
+	if usesSHA1(root) && cfg.Signature != RSASHA1 {
+		return fmt.Errorf("%w: SHA-1 is refused unless the application uses RSA-SHA1", ErrSignature)
+	}
+	cert := cfg.SPCertificate
 	at := now
 	if at.Before(cert.NotBefore) {
 		at = cert.NotBefore

@@ -7,7 +7,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
+	_ "crypto/sha1"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -87,22 +87,31 @@ func postRequest(form url.Values) *http.Request {
 
 // signRedirect signs a redirect query the way saml-bindings §3.4.4.1 says.
 func signRedirect(t testing.TB, key crypto.Signer, encoded, relayState string) string {
+	return signRedirectWith(t, key, encoded, relayState, dsig.RSASHA256SignatureMethod, crypto.SHA256)
+}
+
+func signRedirectWith(t testing.TB, key crypto.Signer, encoded, relayState, alg string, hash crypto.Hash) string {
 	t.Helper()
 	q := "SAMLRequest=" + url.QueryEscape(encoded)
 	if relayState != "" {
 		q += "&RelayState=" + url.QueryEscape(relayState)
 	}
-	q += "&SigAlg=" + url.QueryEscape(dsig.RSASHA256SignatureMethod)
-	d := sha256.Sum256([]byte(q))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, d[:])
+	q += "&SigAlg=" + url.QueryEscape(alg)
+	h := hash.New()
+	h.Write([]byte(q))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key.(*rsa.PrivateKey), hash, h.Sum(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return q + "&Signature=" + url.QueryEscape(base64.StdEncoding.EncodeToString(sig))
 }
 
-// signPost returns the AuthnRequest with an enveloped signature by key.
+// signPost returns the AuthnRequest with an enveloped RSA-SHA256 signature by key.
 func signPost(t testing.TB, kp *samlidp.KeyPair, x string) string {
+	return signPostWith(t, kp, x, dsig.RSASHA256SignatureMethod)
+}
+
+func signPostWith(t testing.TB, kp *samlidp.KeyPair, x, method string) string {
 	t.Helper()
 	doc := etree.NewDocument()
 	if err := doc.ReadFromString(x); err != nil {
@@ -113,6 +122,9 @@ func signPost(t testing.TB, kp *samlidp.KeyPair, x string) string {
 		t.Fatal(err)
 	}
 	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	if err := ctx.SetSignatureMethod(method); err != nil {
+		t.Fatal(err)
+	}
 	signed, err := ctx.SignEnveloped(doc.Root())
 	if err != nil {
 		t.Fatal(err)
@@ -244,6 +256,7 @@ func TestAuthnRequestRefusals(t *testing.T) {
 		{"redirect SigAlg without Signature", signed, redirectRequest(strings.Split(signedQuery, "&Signature=")[0]), samlidp.ErrSignature},
 		{"post signed by another key", signed, postRequest(url.Values{"SAMLRequest": {b64(signPost(t, otherKey, authnRequestXML(reqOpts{})))}}), samlidp.ErrSignature},
 		{"post tampered after signing", signed, postRequest(url.Values{"SAMLRequest": {b64(strings.Replace(signPost(t, spKey, authnRequestXML(reqOpts{acs: testACS})), testACS, testACS2, 1))}}), samlidp.ErrSignature},
+		{"post signed with SHA-1", signed, postRequest(url.Values{"SAMLRequest": {b64(signPostWith(t, spKey, authnRequestXML(reqOpts{}), dsig.RSASHA1SignatureMethod))}}), samlidp.ErrSignature},
 		{"unknown issuer", plain, redirectRequest("SAMLRequest=" + url.QueryEscape(enc(reqOpts{issuer: "https://EXAMPLE.quip.com"}))), samlidp.ErrUnknownServiceProvider},
 		{"ACS not listed", plain, redirectRequest("SAMLRequest=" + url.QueryEscape(enc(reqOpts{acs: "https://evil.example/acs"}))), samlidp.ErrACSNotAllowed},
 		{"javascript ACS", plain, redirectRequest("SAMLRequest=" + url.QueryEscape(enc(reqOpts{acs: "javascript:alert(1)"}))), samlidp.ErrACSNotAllowed},
@@ -301,5 +314,23 @@ func TestLookupErrorsPassThrough(t *testing.T) {
 	_, err = samlidp.ParseAuthnRequest(redirectRequest(q), func(context.Context, string) (*samlidp.AppConfig, error) { return nil, nil }, testNow)
 	if !errors.Is(err, samlidp.ErrUnknownServiceProvider) {
 		t.Errorf("nil config: %v", err)
+	}
+}
+
+func TestSHA1RequestSignatures(t *testing.T) {
+	spKey := loadKey(t, "sp")
+	enc := deflateB64(t, authnRequestXML(reqOpts{}))
+	q := signRedirectWith(t, spKey.Signer, enc, "rs", dsig.RSASHA1SignatureMethod, crypto.SHA1)
+	post := base64.StdEncoding.EncodeToString([]byte(signPostWith(t, spKey, authnRequestXML(reqOpts{}), dsig.RSASHA1SignatureMethod)))
+	cfg := signedConfig(t)
+	if _, err := samlidp.ParseAuthnRequest(redirectRequest(q), lookupFor(cfg), testNow); !errors.Is(err, samlidp.ErrSignature) {
+		t.Errorf("SHA-1 redirect signature for a SHA-256 app: %v", err)
+	}
+	cfg.Signature = samlidp.RSASHA1
+	if r, err := samlidp.ParseAuthnRequest(redirectRequest(q), lookupFor(cfg), testNow); err != nil || !r.Signed {
+		t.Errorf("SHA-1 redirect signature for an RSA-SHA1 app: %v", err)
+	}
+	if r, err := samlidp.ParseAuthnRequest(postRequest(url.Values{"SAMLRequest": {post}}), lookupFor(cfg), testNow); err != nil || !r.Signed {
+		t.Errorf("SHA-1 POST signature for an RSA-SHA1 app: %v", err)
 	}
 }
