@@ -1,0 +1,129 @@
+package api
+
+import (
+	_ "embed"
+	"net/http"
+	"strings"
+
+	"github.com/jumpgate-idp/jumpgate/internal/auth"
+	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
+	"github.com/jumpgate-idp/jumpgate/internal/web"
+)
+
+// OpenAPI is the API's OpenAPI 3 document, served at GET /api/v1/openapi.json.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Handler serves the admin JSON API. Reads go to Store; every change goes
+// through Service so that it commits with its change record and effects.
+type Handler struct {
+	Store   directory.Store
+	Service *lifecycle.Service
+	Auth    *auth.Authenticator
+
+	routes []string
+}
+
+// access is what a route requires of the caller.
+type access int
+
+const (
+	public    access = iota // no credentials (the OpenAPI document)
+	readOnly                // any valid API key
+	writeOnly               // an API key of the admin role
+)
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error
+
+// Mount registers every route of the API on mux.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	h.routes = h.routes[:0]
+	h.handle(mux, "GET /api/v1/openapi.json", public, h.openAPI)
+
+	h.handle(mux, "GET /api/v1/users", readOnly, h.listUsers)
+	h.handle(mux, "POST /api/v1/users", writeOnly, h.createUser)
+	h.handle(mux, "GET /api/v1/users/{id}", readOnly, h.getUser)
+	h.handle(mux, "PATCH /api/v1/users/{id}", writeOnly, h.updateUser)
+	h.handle(mux, "DELETE /api/v1/users/{id}", writeOnly, h.deleteUser)
+	h.handle(mux, "POST /api/v1/users/{id}/suspend", writeOnly, h.suspendUser)
+	h.handle(mux, "POST /api/v1/users/{id}/activate", writeOnly, h.activateUser)
+	h.handle(mux, "GET /api/v1/users/{id}/groups", readOnly, h.userGroups)
+
+	h.handle(mux, "GET /api/v1/groups", readOnly, h.listGroups)
+	h.handle(mux, "POST /api/v1/groups", writeOnly, h.createGroup)
+	h.handle(mux, "GET /api/v1/groups/{id}", readOnly, h.getGroup)
+	h.handle(mux, "PATCH /api/v1/groups/{id}", writeOnly, h.updateGroup)
+	h.handle(mux, "DELETE /api/v1/groups/{id}", writeOnly, h.deleteGroup)
+	h.handle(mux, "GET /api/v1/groups/{id}/members", readOnly, h.listMembers)
+	h.handle(mux, "POST /api/v1/groups/{id}/members", writeOnly, h.addMembers)
+	h.handle(mux, "DELETE /api/v1/groups/{id}/members", writeOnly, h.removeMembers)
+
+	// Change records carry every attribute's history: admins only.
+	h.handle(mux, "GET /api/v1/changes", writeOnly, h.listChanges)
+}
+
+// Routes lists the patterns Mount registered, in order.
+func (h *Handler) Routes() []string { return append([]string(nil), h.routes...) }
+
+func (h *Handler) handle(mux *http.ServeMux, pattern string, need access, fn handlerFunc) {
+	h.routes = append(h.routes, pattern)
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		var p *auth.Principal
+		if need != public {
+			var err error
+			if p, err = h.authenticate(r); err != nil {
+				web.WriteError(w, r, err)
+				return
+			}
+			if need == writeOnly && !p.CanWrite() {
+				web.WriteError(w, r, &directory.Error{Code: directory.EFORBIDDEN,
+					Message: "this API key's admin role may only read", Err: errFor(p)})
+				return
+			}
+			web.Logger(r.Context()).Debug("authenticated", "admin_id", p.Admin.ID, "key_prefix", p.Key.Prefix)
+		}
+		if err := fn(w, r, p); err != nil {
+			web.WriteError(w, r, err)
+		}
+	})
+}
+
+type forbiddenCause struct{ admin, role string }
+
+func (f forbiddenCause) Error() string { return "admin " + f.admin + " has role " + f.role }
+
+func errFor(p *auth.Principal) error { return forbiddenCause{p.Admin.ID, string(p.Admin.Role)} }
+
+type authCause string
+
+func (c authCause) Error() string { return string(c) }
+
+func (h *Handler) authenticate(r *http.Request) (*auth.Principal, error) {
+	hdr := r.Header.Get("Authorization")
+	if hdr == "" {
+		return nil, &directory.Error{Code: directory.EUNAUTHORIZED, Message: "authentication required: send Authorization: Bearer <API key>",
+			Err: authCause("no Authorization header")}
+	}
+	scheme, token, ok := strings.Cut(hdr, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil, &directory.Error{Code: directory.EUNAUTHORIZED, Message: "authentication required: send Authorization: Bearer <API key>",
+			Err: authCause("Authorization header is not a Bearer token")}
+	}
+	return h.Auth.AuthenticateAPIKey(r.Context(), strings.TrimSpace(token))
+}
+
+func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(OpenAPI)
+	return err
+}
+
+// Page is the JSON of every list answer.
+type Page[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
