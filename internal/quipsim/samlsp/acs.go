@@ -101,7 +101,8 @@ func readForm(r *http.Request) (url.Values, error) {
 type envelope struct {
 	destination  string
 	inResponseTo string
-	signed       bool
+	signed       bool // the Response has a ds:Signature child
+	assertSigned bool // the Assertion has a ds:Signature child
 	assertionIRT []string // InResponseTo of each SubjectConfirmationData
 }
 
@@ -139,6 +140,11 @@ func peek(raw []byte) (envelope, error) {
 	if len(assertions) != 1 {
 		return env, reject(ErrMalformed, fmt.Errorf("the Response has %d Assertions, want exactly 1", len(assertions)))
 	}
+	for _, el := range assertions[0].ChildElements() {
+		if el.Tag == "Signature" && el.NamespaceURI() == nsDSig {
+			env.assertSigned = true
+		}
+	}
 	env.destination = root.SelectAttrValue("Destination", "")
 	env.inResponseTo = root.SelectAttrValue("InResponseTo", "")
 	for _, el := range assertions[0].FindElements("./Subject/SubjectConfirmation/SubjectConfirmationData") {
@@ -155,6 +161,9 @@ func (sp *SP) verify(ctx context.Context, raw []byte) (*Login, error) {
 	env, err := peek(raw)
 	if err != nil {
 		return nil, err
+	}
+	if !env.signed && !env.assertSigned {
+		return nil, reject(ErrBadSignature, errors.New("neither the Response nor the Assertion is signed"))
 	}
 	// Destination is checked here, before crewjam/saml, so that a wrong
 	// Destination and a wrong Recipient (which crewjam classifies alike)

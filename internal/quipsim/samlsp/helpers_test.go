@@ -451,8 +451,10 @@ func signEl(t testing.TB, el *etree.Element, key crypto.Signer, cert *x509.Certi
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig := signed.ChildElements()[len(signed.ChildElements())-1]
-	signed.RemoveChild(sig)
+	// SignEnveloped appends the Signature without making signed its
+	// parent, so take it off the child list by hand.
+	sig := signed.Child[len(signed.Child)-1].(*etree.Element)
+	signed.Child = signed.Child[:len(signed.Child)-1]
 	at := 0
 	if iss := signed.FindElement("./Issuer"); iss != nil {
 		at = iss.Index() + 1
