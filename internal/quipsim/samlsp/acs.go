@@ -101,8 +101,8 @@ func readForm(r *http.Request) (url.Values, error) {
 type envelope struct {
 	destination  string
 	inResponseTo string
-	signed       bool // the Response has a ds:Signature child
-	assertSigned bool // the Assertion has a ds:Signature child
+	signed       bool     // the Response has a ds:Signature child
+	assertSigned bool     // the Assertion has a ds:Signature child
 	assertionIRT []string // InResponseTo of each SubjectConfirmationData
 }
 
