@@ -43,6 +43,54 @@ func DecodeJSON(r io.Reader, limit int64, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return directory.Errorf(directory.EINVALID, "request body has data after the JSON object")
 	}
+	return checkKeys(trimmed, dst)
+}
+
+// checkKeys refuses what encoding/json lets through: top-level keys that
+// match a field only case-insensitively, and keys given twice.
+func checkKeys(data []byte, dst any) error {
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	known := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		known[name] = true
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // '{'
+		return decodeError(err)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return decodeError(err)
+		}
+		key, _ := tok.(string)
+		if !known[key] {
+			return directory.Invalid(directory.FieldError{Field: key, Reason: "is not a known field (names are case-sensitive)"})
+		}
+		if seen[key] {
+			return directory.Invalid(directory.FieldError{Field: key, Reason: "is given more than once"})
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return decodeError(err)
+		}
+	}
 	return nil
 }
 

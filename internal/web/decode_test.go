@@ -35,6 +35,8 @@ func TestDecodeJSON(t *testing.T) {
 		{`{"tags":"a"}`, directory.EINVALID, "tags"},
 		{`{"name":"x"}{"name":"y"}`, directory.EINVALID, ""},
 		{`{"name":"x"} trailing`, directory.EINVALID, ""},
+		{`{"NAME":"x"}`, directory.EINVALID, "NAME"},
+		{`{"name":"x","name":"y"}`, directory.EINVALID, "name"},
 		{`{"name":"` + strings.Repeat("a", 2000) + `"}`, directory.ETOOLARGE, ""},
 	}
 	for _, c := range cases {

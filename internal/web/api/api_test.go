@@ -208,6 +208,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"null", "POST", "/api/v1/groups", `null`, 400, ""},
 		{"empty body", "POST", "/api/v1/users", ``, 400, ""},
 		{"unknown field", "POST", "/api/v1/users", `{"username":"n","email":"n@example.com","admin":true}`, 400, "admin"},
+		{"case-variant field", "POST", "/api/v1/users", `{"Username":"n","email":"n@example.com"}`, 400, "Username"},
+		{"duplicate field", "POST", "/api/v1/users", `{"username":"n","username":"m","email":"n@example.com"}`, 400, "username"},
 		{"id not settable", "POST", "/api/v1/users", `{"id":"x","username":"n","email":"n@example.com"}`, 400, "id"},
 		{"wrong type", "POST", "/api/v1/users", `{"username":5,"email":"n@example.com"}`, 400, "username"},
 		{"wrong type patch", "PATCH", "/api/v1/users/" + u.ID, `{"firstname":["x"]}`, 400, "firstname"},
