@@ -9,8 +9,10 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/web/api"
 )
 
-func TestUsersEndpoints(t *testing.T) {
-	e := newEnv(t)
+func TestUsersEndpoints(t *testing.T) { backends(t, testUsersEndpoints) }
+
+func testUsersEndpoints(t *testing.T, dsn string) {
+	e := newEnvDSN(t, dsn)
 	r := e.must("POST", "/api/v1/users", `{"username":"ada","email":"Ada@Example.com","firstname":"Ada","lastname":"Lovelace"}`, 201)
 	var ada directory.User
 	r.decode(t, &ada)
@@ -66,8 +68,10 @@ func TestUsersEndpoints(t *testing.T) {
 	e.must("DELETE", "/api/v1/users/"+ada.ID, "", 404)
 }
 
-func TestGroupsAndMembersEndpoints(t *testing.T) {
-	e := newEnv(t)
+func TestGroupsAndMembersEndpoints(t *testing.T) { backends(t, testGroupsAndMembersEndpoints) }
+
+func testGroupsAndMembersEndpoints(t *testing.T, dsn string) {
+	e := newEnvDSN(t, dsn)
 	var a, b directory.User
 	e.must("POST", "/api/v1/users", `{"username":"a","email":"a@example.com"}`, 201).decode(t, &a)
 	e.must("POST", "/api/v1/users", `{"username":"b","email":"b@example.com"}`, 201).decode(t, &b)
@@ -187,8 +191,10 @@ func TestAuthentication(t *testing.T) {
 	}
 }
 
-func TestBadInputChangesNothing(t *testing.T) {
-	e := newEnv(t)
+func TestBadInputChangesNothing(t *testing.T) { backends(t, testBadInputChangesNothing) }
+
+func testBadInputChangesNothing(t *testing.T, dsn string) {
+	e := newEnvDSN(t, dsn)
 	var u directory.User
 	e.must("POST", "/api/v1/users", `{"username":"taken","email":"taken@example.com","employeeIdentifier":"E1"}`, 201).decode(t, &u)
 	var g directory.Group

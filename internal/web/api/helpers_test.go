@@ -30,8 +30,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite"))
+}
+
+func newEnvDSN(t *testing.T, dsn string) *env {
+	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite"))
+	st, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
