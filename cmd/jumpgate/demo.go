@@ -63,6 +63,9 @@ func DemoSetup(ctx context.Context, o DemoOptions) (*Demo, error) {
 	if o.DB == "" {
 		o.DB = "sqlite:" + dbPath
 	}
+	if o.Reset && filepath.Clean(strings.TrimPrefix(o.DB, "sqlite:")) != filepath.Clean(dbPath) {
+		return nil, fmt.Errorf("demo: --reset deletes only the demo's SQLite database %s, not %s", dbPath, redactDSN(o.DB))
+	}
 	if o.Reset {
 		for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm", keyFile} {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {

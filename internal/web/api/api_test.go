@@ -186,6 +186,15 @@ func TestAuthentication(t *testing.T) {
 	if e.counts() != before {
 		t.Fatal("a refused request wrote something")
 	}
+	// The log says why; the answer does not.
+	for _, why := range []string{"no Authorization header", "unknown API key prefix", "secret does not match", "malformed API key", "has role read_only"} {
+		if !strings.Contains(e.logs.String(), why) {
+			t.Errorf("log lacks %q", why)
+		}
+	}
+	if strings.Contains(e.logs.String(), e.adminKey[16:]) {
+		t.Error("an API key secret was logged")
+	}
 	if r := e.do("GET", "/api/v1/openapi.json", "", ""); r.status != 200 || !strings.Contains(string(r.body), `"openapi"`) {
 		t.Fatalf("openapi.json = %d", r.status)
 	}

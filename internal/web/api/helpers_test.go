@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jumpgate-idp/jumpgate/internal/auth"
@@ -26,7 +27,16 @@ type env struct {
 	handler  *api.Handler
 	adminKey string
 	roKey    string
+	logs     *syncBuf
 }
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -59,11 +69,12 @@ func newEnvDSN(t *testing.T, dsn string) *env {
 		t.Fatal(err)
 	}
 	h := &api.Handler{Store: st, Service: svc, Auth: &auth.Authenticator{Store: st}}
-	srv := web.NewServer(web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ping: st.Ping})
+	logs := &syncBuf{}
+	srv := web.NewServer(web.Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), Ping: st.Ping})
 	srv.Mount(h)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, store: st, handler: h, adminKey: adminKey, roKey: roKey}
+	return &env{t: t, url: ts.URL, store: st, handler: h, adminKey: adminKey, roKey: roKey, logs: logs}
 }
 
 type reply struct {
