@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,7 +39,7 @@ func (s *Server) CreateCompany(ctx context.Context, name string, enterprise bool
 	for _, d := range domains {
 		c.Domains = append(c.Domains, strings.ToLower(strings.TrimSpace(d)))
 	}
-	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.tx(ctx, func(tx *wtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO companies (id, name, enterprise, jit, created) VALUES (?, ?, ?, 1, ?)`,
 			c.ID, c.Name, enterprise, c.Created.UnixNano()); err != nil {
 			if isUnique(err) {
@@ -136,6 +137,7 @@ func (s *Server) RevokeTokens(ctx context.Context, companyID string) error {
 	if _, err := s.db.w.ExecContext(ctx, `DELETE FROM tokens WHERE company_id = ?`, companyID); err != nil {
 		return fmt.Errorf("quipsim: revoke tokens: %w", err)
 	}
+	s.tokens.forget(companyID)
 	return nil
 }
 
@@ -164,6 +166,9 @@ func (s *Server) companyForToken(ctx context.Context, tok string) (string, bool,
 		return "", false, nil
 	}
 	h := hashToken(tok)
+	if id, ok := s.tokens.get(h); ok {
+		return id, true, nil
+	}
 	var companyID string
 	var stored []byte
 	var enterprise bool
@@ -179,6 +184,7 @@ func (s *Server) companyForToken(ctx context.Context, tok string) (string, bool,
 	if subtle.ConstantTimeCompare(h, stored) != 1 || !enterprise {
 		return "", false, nil
 	}
+	s.tokens.put(h, companyID)
 	return companyID, true, nil
 }
 
@@ -188,4 +194,38 @@ func (s *Server) randomToken() (string, error) {
 		return "", fmt.Errorf("quipsim: random: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// tokenCache remembers which company a valid token hash belongs to, so
+// that most requests skip the token query. Revoking forgets the company's
+// entries at once. Keys are SHA-256 hashes, never tokens.
+type tokenCache struct {
+	mu sync.RWMutex
+	m  map[[32]byte]string
+}
+
+func (c *tokenCache) get(h []byte) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	id, ok := c.m[[32]byte(h)]
+	return id, ok
+}
+
+func (c *tokenCache) put(h []byte, companyID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[[32]byte]string{}
+	}
+	c.m[[32]byte(h)] = companyID
+}
+
+func (c *tokenCache) forget(companyID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range c.m {
+		if v == companyID {
+			delete(c.m, k)
+		}
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -17,11 +19,49 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// db holds the single writer connection and the reader pool (the same
-// connection for ":memory:").
+var errClosed = errors.New("quipsim: database is closed")
+
+// db is quipsim's SQLite database: one writer connection, fed by a single
+// goroutine that runs concurrent write transactions together in one
+// SQLite transaction (each in its own savepoint, so one failing changes
+// nothing of the others), and a pool of reader connections (the same
+// single connection for ":memory:"). Statements are prepared once.
 type db struct {
-	w *sql.DB
-	r *sql.DB
+	wdb, rdb *sql.DB
+	rs       *stmts
+	r        reader
+	w        writer
+
+	jobs chan job
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+
+	// cp checkpoints the WAL in the background, so that commits on the
+	// writer never wait for a checkpoint's fsync (the writer has
+	// wal_autocheckpoint off).
+	cp     *sql.DB
+	cpDone chan struct{}
+}
+
+func (d *db) checkpointer() {
+	defer close(d.cpDone)
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-t.C:
+			_, _ = d.cp.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
+}
+
+type job struct {
+	ctx  context.Context
+	fn   func(*wtx) error
+	done chan error
 }
 
 func openDB(ctx context.Context, path string) (*db, error) {
@@ -29,30 +69,44 @@ func openDB(ctx context.Context, path string) (*db, error) {
 		return nil, errors.New("quipsim: database path is empty")
 	}
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	var w, r, cp *sql.DB
+	var err error
 	if path == ":memory:" {
-		c, err := sql.Open("sqlite", "file::memory:?"+pragmas)
-		if err != nil {
+		if w, err = sql.Open("sqlite", "file::memory:?"+pragmas); err != nil {
 			return nil, fmt.Errorf("quipsim: open database: %w", err)
 		}
-		c.SetMaxOpenConns(1)
-		c.SetConnMaxLifetime(0)
-		c.SetConnMaxIdleTime(0)
-		d := &db{w: c, r: c}
-		return d, d.migrate(ctx)
+		w.SetMaxOpenConns(1)
+		w.SetConnMaxLifetime(0)
+		w.SetConnMaxIdleTime(0)
+		r = w
+	} else {
+		dsn := "file:" + path + "?" + pragmas + "&_pragma=journal_mode(WAL)"
+		if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)"); err != nil {
+			return nil, fmt.Errorf("quipsim: open database: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		if r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("quipsim: open database: %w", err)
+		}
+		r.SetMaxOpenConns(4)
+		r.SetMaxIdleConns(4)
+		if cp, err = sql.Open("sqlite", dsn); err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("quipsim: open database: %w", err)
+		}
+		cp.SetMaxOpenConns(1)
 	}
-	dsn := "file:" + path + "?" + pragmas + "&_pragma=journal_mode(WAL)"
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("quipsim: open database: %w", err)
+	d := &db{wdb: w, rdb: r, rs: newStmts(r), jobs: make(chan job, 256), stop: make(chan struct{}), done: make(chan struct{})}
+	d.r = reader{d.rs}
+	d.w = writer{d}
+	d.cp = cp
+	go d.loop()
+	if cp != nil {
+		d.cpDone = make(chan struct{})
+		go d.checkpointer()
 	}
-	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("quipsim: open database: %w", err)
-	}
-	r.SetMaxOpenConns(4)
-	d := &db{w: w, r: r}
 	if err := d.migrate(ctx); err != nil {
 		d.close()
 		return nil, err
@@ -61,10 +115,21 @@ func openDB(ctx context.Context, path string) (*db, error) {
 }
 
 func (d *db) close() error {
-	err := d.w.Close()
-	if d.r != d.w {
-		err = errors.Join(err, d.r.Close())
-	}
+	var err error
+	d.once.Do(func() {
+		close(d.stop)
+		<-d.done
+		if d.cp != nil {
+			<-d.cpDone
+			_, _ = d.cp.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+			err = d.cp.Close()
+		}
+		d.rs.close()
+		err = errors.Join(err, d.wdb.Close())
+		if d.rdb != d.wdb {
+			err = errors.Join(err, d.rdb.Close())
+		}
+	})
 	return err
 }
 
@@ -79,9 +144,9 @@ func (d *db) migrate(ctx context.Context) error {
 	sort.Strings(names)
 	for _, name := range names {
 		version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
-		err := d.tx(ctx, func(tx *sql.Tx) error {
+		err := d.tx(ctx, func(tx *wtx) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
@@ -91,10 +156,10 @@ func (d *db) migrate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, version)
+			_, err = tx.tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, version)
 			return err
 		})
 		if err != nil {
@@ -104,20 +169,217 @@ func (d *db) migrate(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in a write transaction on the single writer connection.
-func (d *db) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("quipsim: begin: %w", err)
+// tx runs fn in a write transaction; it returns fn's error, or the
+// commit's. fn must not use the reader (the writer may be the only connection).
+func (d *db) tx(ctx context.Context, fn func(tx *wtx) error) error {
+	j := job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case d.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-d.stop:
+		return errClosed
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
+	return <-j.done
+}
+
+func (d *db) loop() {
+	defer close(d.done)
+	for {
+		var batch []job
+		select {
+		case j := <-d.jobs:
+			batch = append(batch, j)
+		case <-d.stop:
+			for {
+				select {
+				case j := <-d.jobs:
+					j.done <- errClosed
+				default:
+					return
+				}
+			}
+		}
+	drain:
+		for len(batch) < 128 {
+			select {
+			case j := <-d.jobs:
+				batch = append(batch, j)
+			default:
+				break drain
+			}
+		}
+		d.runBatch(batch)
+	}
+}
+
+func (d *db) runBatch(batch []job) {
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	reply := func() {
+		for i, j := range batch {
+			j.done <- errs[i]
+		}
+	}
+	tx, err := d.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		for i := range errs {
+			errs[i] = fmt.Errorf("quipsim: begin: %w", err)
+		}
+		reply()
+		return
+	}
+	w := &wtx{tx: tx, m: map[string]*sql.Stmt{}}
+	if len(batch) == 1 {
+		if errs[0] = runJob(batch[0], w); errs[0] != nil {
+			_ = tx.Rollback()
+			reply()
+			return
+		}
+	} else {
+		for i, j := range batch {
+			if _, err := w.ExecContext(ctx, `SAVEPOINT job`); err != nil {
+				errs[i] = fmt.Errorf("quipsim: savepoint: %w", err)
+				continue
+			}
+			if errs[i] = runJob(j, w); errs[i] != nil {
+				_, _ = w.ExecContext(ctx, `ROLLBACK TO job`)
+			}
+			_, _ = w.ExecContext(ctx, `RELEASE job`)
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("quipsim: commit: %w", err)
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("quipsim: commit: %w", err)
+			}
+		}
 	}
-	return nil
+	reply()
+}
+
+func runJob(j job, w *wtx) (err error) {
+	if err := j.ctx.Err(); err != nil {
+		return err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("quipsim: write transaction panicked: %v", r)
+		}
+	}()
+	return j.fn(w)
+}
+
+// stmts caches prepared statements of one *sql.DB.
+type stmts struct {
+	mu sync.Mutex
+	db *sql.DB
+	m  map[string]*sql.Stmt
+}
+
+func newStmts(d *sql.DB) *stmts { return &stmts{db: d, m: map[string]*sql.Stmt{}} }
+
+func (c *stmts) get(ctx context.Context, q string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[q]; ok {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.m[q] = st
+	return st, nil
+}
+
+func (c *stmts) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+}
+
+// querier reads, from the reader pool or inside a write transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type reader struct{ c *stmts }
+
+func (r reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := r.c.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (r reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := r.c.get(ctx, q)
+	if err != nil {
+		return r.c.db.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// wtx is a write transaction. Statements are prepared once per batch
+// (on the writer connection, inside the transaction) and reused by every
+// job of the batch.
+type wtx struct {
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
+}
+
+func (w *wtx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := w.m[q]; ok {
+		return st, nil
+	}
+	st, err := w.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	w.m[q] = st
+	return st, nil
+}
+
+func (w *wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := w.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (w *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := w.stmt(ctx, q)
+	if err != nil {
+		return w.tx.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (w *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := w.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// writer runs single statements as write transactions.
+type writer struct{ d *db }
+
+func (w writer) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := w.d.tx(ctx, func(tx *wtx) error {
+		var err error
+		res, err = tx.tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	return res, err
 }
 
 func isUnique(err error) bool {

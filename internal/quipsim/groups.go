@@ -93,7 +93,7 @@ func (s *Server) pageGroups(ctx context.Context, companyID string, offset, limit
 
 // checkMembers verifies every member is a user of the company; unknown
 // ids are 400 invalidValue. Duplicates are dropped.
-func checkMembers(ctx context.Context, tx *sql.Tx, companyID string, ids []string) ([]string, error) {
+func checkMembers(ctx context.Context, tx *wtx, companyID string, ids []string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	for _, id := range ids {
@@ -113,7 +113,7 @@ func checkMembers(ctx context.Context, tx *sql.Tx, companyID string, ids []strin
 	return out, nil
 }
 
-func setMembers(ctx context.Context, tx *sql.Tx, groupID string, ids []string) error {
+func setMembers(ctx context.Context, tx *wtx, groupID string, ids []string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = ?`, groupID); err != nil {
 		return fmt.Errorf("quipsim: clear members: %w", err)
 	}
@@ -143,7 +143,7 @@ func (s *Server) createGroup(ctx context.Context, companyID, name string, member
 	}
 	id := s.newID()
 	var g Group
-	err = s.db.tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.tx(ctx, func(tx *wtx) error {
 		ids, err := checkMembers(ctx, tx, companyID, memberIDs)
 		if err != nil {
 			return err
@@ -169,7 +169,7 @@ func (s *Server) replaceGroup(ctx context.Context, companyID, id, name string, m
 		return Group{}, err
 	}
 	var g Group
-	err = s.db.tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.tx(ctx, func(tx *wtx) error {
 		if _, err := s.getGroup(ctx, tx, companyID, id); err != nil {
 			return err
 		}

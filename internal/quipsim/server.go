@@ -53,6 +53,7 @@ type Server struct {
 	db      *db
 	mux     *http.ServeMux
 	limiter *limiter
+	tokens  tokenCache
 	log     *slog.Logger
 
 	faultMu sync.Mutex

@@ -54,11 +54,6 @@ type userInput struct {
 
 const userColumns = `u.id, u.company_id, u.user_name, u.external_id, u.full_name, u.display_name, u.active, u.created, u.modified`
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // loadUsers reads users (with e-mails) whose seq the subquery selects, in seq order.
 func loadUsers(ctx context.Context, q querier, seqQuery string, args ...any) ([]User, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+`, e.value, e.is_primary FROM users u
@@ -157,19 +152,23 @@ func (s *Server) createUser(ctx context.Context, companyID string, in userInput)
 	if in.Active != nil {
 		u.Active = *in.Active
 	}
-	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		if err := checkEmailsFree(ctx, tx, companyID, "", in.Emails); err != nil {
-			return err
-		}
-		name, err := freeUserName(ctx, tx, companyID, primaryEmail(in.Emails))
-		if err != nil {
-			return err
-		}
-		u.UserName = name
-		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, company_id, user_name, external_id, full_name, display_name, active, created, modified)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, u.ID, companyID, u.UserName, u.ExternalID, u.FullName, u.DisplayName, u.Active,
-			now.UnixNano(), now.UnixNano()); err != nil {
-			return fmt.Errorf("quipsim: insert user: %w", err)
+	err := s.db.tx(ctx, func(tx *wtx) error {
+		// Optimistic: the e-mail's local part is usually free; on a clash
+		// the unique index answers and the next free name is looked up.
+		u.UserName = userNameBase(primaryEmail(in.Emails))
+		for attempt := 0; ; attempt++ {
+			_, err := tx.ExecContext(ctx, `INSERT INTO users (id, company_id, user_name, external_id, full_name, display_name, active, created, modified)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, u.ID, companyID, u.UserName, u.ExternalID, u.FullName, u.DisplayName, u.Active,
+				now.UnixNano(), now.UnixNano())
+			if err == nil {
+				break
+			}
+			if !isUnique(err) || attempt > 0 {
+				return fmt.Errorf("quipsim: insert user: %w", err)
+			}
+			if u.UserName, err = freeUserName(ctx, tx, companyID, primaryEmail(in.Emails)); err != nil {
+				return err
+			}
 		}
 		return insertEmails(ctx, tx, companyID, u.ID, u.Emails)
 	})
@@ -184,16 +183,13 @@ func (s *Server) createUser(ctx context.Context, companyID string, in userInput)
 // active off, or on again, ends all of the user's sessions.
 func (s *Server) updateUser(ctx context.Context, companyID, id string, change func(User) (userInput, error)) (User, error) {
 	var out User
-	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.tx(ctx, func(tx *wtx) error {
 		u, err := s.getUser(ctx, tx, companyID, id)
 		if err != nil {
 			return err
 		}
 		in, err := change(u)
 		if err != nil {
-			return err
-		}
-		if err := checkEmailsFree(ctx, tx, companyID, id, in.Emails); err != nil {
 			return err
 		}
 		active := u.Active
@@ -225,7 +221,7 @@ func (s *Server) updateUser(ctx context.Context, companyID, id string, change fu
 
 // deactivateUser is Quip's DELETE: the user stays, inactive, and its sessions end.
 func (s *Server) deactivateUser(ctx context.Context, companyID, id string) error {
-	return s.db.tx(ctx, func(tx *sql.Tx) error {
+	return s.db.tx(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET active = 0, modified = ? WHERE company_id = ? AND id = ?`, s.now().UnixNano(), companyID, id)
 		if err != nil {
 			return fmt.Errorf("quipsim: deactivate user: %w", err)
@@ -237,32 +233,14 @@ func (s *Server) deactivateUser(ctx context.Context, companyID, id string) error
 	})
 }
 
-func endSessions(ctx context.Context, tx *sql.Tx, userID string) error {
+func endSessions(ctx context.Context, tx *wtx, userID string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
 		return fmt.Errorf("quipsim: end sessions: %w", err)
 	}
 	return nil
 }
 
-func checkEmailsFree(ctx context.Context, tx *sql.Tx, companyID, selfID string, emails []Email) error {
-	for _, e := range emails {
-		var owner string
-		err := tx.QueryRowContext(ctx, `SELECT user_id FROM user_emails WHERE company_id = ? AND value_lower = ?`,
-			companyID, strings.ToLower(e.Value)).Scan(&owner)
-		if err == sql.ErrNoRows {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("quipsim: check email: %w", err)
-		}
-		if owner != selfID {
-			return scim.Conflict("email %q is already used by another user of this company", e.Value)
-		}
-	}
-	return nil
-}
-
-func insertEmails(ctx context.Context, tx *sql.Tx, companyID, userID string, emails []Email) error {
+func insertEmails(ctx context.Context, tx *wtx, companyID, userID string, emails []Email) error {
 	for i, e := range emails {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO user_emails (user_id, company_id, position, value, value_lower, is_primary) VALUES (?, ?, ?, ?, ?, ?)`,
 			userID, companyID, i, e.Value, strings.ToLower(e.Value), e.Primary); err != nil {
@@ -306,32 +284,38 @@ func userNameBase(email string) string {
 	return b.String()
 }
 
-// freeUserName returns base, or base2, base3, ... — the first not taken in the company.
-func freeUserName(ctx context.Context, tx *sql.Tx, companyID, email string) (string, error) {
+// freeUserName returns base, or base2, base3, ... — the first not taken
+// in the company. Both lookups use the (company_id, user_name) index.
+func freeUserName(ctx context.Context, tx *wtx, companyID, email string) (string, error) {
 	base := userNameBase(email)
-	rows, err := tx.QueryContext(ctx, `SELECT user_name FROM users WHERE company_id = ? AND (user_name = ? OR user_name GLOB ?)`,
-		companyID, base, base+"[0-9]*")
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE company_id = ? AND user_name = ?`, companyID, base).Scan(&n); err != nil {
+		return "", fmt.Errorf("quipsim: user names: %w", err)
+	}
+	if n == 0 {
+		return base, nil
+	}
+	// base followed by digits sorts between base+"0" and base+":".
+	rows, err := tx.QueryContext(ctx, `SELECT user_name FROM users WHERE company_id = ? AND user_name >= ? AND user_name < ?`,
+		companyID, base+"0", base+":")
 	if err != nil {
 		return "", fmt.Errorf("quipsim: user names: %w", err)
 	}
 	defer rows.Close()
 	taken := map[string]bool{}
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var name string
+		if err := rows.Scan(&name); err != nil {
 			return "", fmt.Errorf("quipsim: user names: %w", err)
 		}
-		taken[n] = true
+		taken[name] = true
 	}
 	if err := rows.Err(); err != nil {
 		return "", fmt.Errorf("quipsim: user names: %w", err)
 	}
-	if !taken[base] {
-		return base, nil
-	}
 	for i := 2; ; i++ {
-		if n := base + strconv.Itoa(i); !taken[n] {
-			return n, nil
+		if name := base + strconv.Itoa(i); !taken[name] {
+			return name, nil
 		}
 	}
 }

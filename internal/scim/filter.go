@@ -36,7 +36,11 @@ func ParseFilter(raw string, s *Schema) (f *Filter, err error) {
 			f, err = nil, BadRequest(TypeInvalidFilter, "filter %q cannot be parsed", raw)
 		}
 	}()
-	expr, perr := filter.ParseFilterNumber([]byte(raw))
+	expr, fast := simpleEq(raw)
+	var perr error
+	if !fast {
+		expr, perr = filter.ParseFilterNumber([]byte(raw))
+	}
 	if perr != nil {
 		quoted := quoteBareValues(raw)
 		if quoted == raw {
@@ -51,6 +55,49 @@ func ParseFilter(raw string, s *Schema) (f *Filter, err error) {
 		return nil, err
 	}
 	return &Filter{Expr: expr, schema: s}, nil
+}
+
+// simpleEq reads the common `attr eq value` / `attr.sub eq "value"` form
+// without the general parser (which is slow); anything else is left to it.
+func simpleEq(raw string) (filter.Expression, bool) {
+	f := strings.Fields(raw)
+	if len(f) != 3 || !strings.EqualFold(f[1], "eq") || !isAttrPath(f[0]) {
+		return nil, false
+	}
+	v := f[2]
+	if strings.HasPrefix(v, `"`) {
+		if len(v) < 2 || !strings.HasSuffix(v, `"`) || strings.ContainsAny(v[1:len(v)-1], `"\`) {
+			return nil, false
+		}
+		v = v[1 : len(v)-1]
+	} else if strings.ContainsAny(v, `"()[]\`) || isLiteral(v) {
+		return nil, false
+	}
+	name, sub, hasSub := strings.Cut(f[0], ".")
+	p := filter.AttributePath{AttributeName: name}
+	if hasSub {
+		p.SubAttribute = &sub
+	}
+	return &filter.AttributeExpression{AttributePath: p, Operator: filter.EQ, CompareValue: v}, true
+}
+
+// isAttrPath accepts ATTRNAME or ATTRNAME.ATTRNAME (RFC 7644 grammar, no URN).
+func isAttrPath(s string) bool {
+	name, sub, hasSub := strings.Cut(s, ".")
+	return isAttrName(name) && (!hasSub || isAttrName(sub))
+}
+
+func isAttrName(s string) bool {
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '$') {
+			return false
+		}
+	}
+	return true
 }
 
 var compareOps = map[string]bool{"eq": true, "ne": true, "co": true, "sw": true, "ew": true, "gt": true, "ge": true, "lt": true, "le": true}

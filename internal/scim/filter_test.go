@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -104,4 +105,21 @@ func FuzzParseFilter(f *testing.F) {
 		pf.Match(r)
 		pf.Equality()
 	})
+}
+
+func TestSimpleEqMatchesParser(t *testing.T) {
+	for _, f := range []string{`emails eq "a@b.c"`, `emails.value eq a@b.c`, `userName EQ "x y"`, `name.givenName eq "Al"`} {
+		fast, ok := simpleEq(f)
+		q := quoteBareValues(f)
+		slow, err := ParseFilterNumberForTest(q)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if ok && fmt.Sprint(fast) != fmt.Sprint(slow) {
+			t.Errorf("%s: fast %v, parser %v", f, fast, slow)
+		}
+	}
+	if _, ok := simpleEq(`userName eq "a" and x eq y`); ok {
+		t.Error("compound filter taken by the fast path")
+	}
 }

@@ -109,7 +109,7 @@ type envelope struct {
 // peek parses the response and checks its shape.
 func peek(raw []byte) (envelope, error) {
 	var env envelope
-	if err := checkXML(raw); err != nil {
+	if err := checkXML(raw, false); err != nil {
 		return env, reject(ErrMalformed, err)
 	}
 	doc := etree.NewDocument()

@@ -29,7 +29,7 @@ func ParseIdPMetadata(data []byte) (IdP, error) {
 	if len(data) > MaxMetadataSize {
 		return IdP{}, fmt.Errorf("samlsp: metadata larger than %d bytes", MaxMetadataSize)
 	}
-	if err := checkXML(data); err != nil {
+	if err := checkXML(data, true); err != nil {
 		return IdP{}, fmt.Errorf("samlsp: metadata: %w", err)
 	}
 	ed, err := idpEntity(data)
