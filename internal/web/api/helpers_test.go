@@ -21,7 +21,7 @@ import (
 )
 
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	url      string
 	store    directory.Store
 	handler  *api.Handler
@@ -38,12 +38,12 @@ type syncBuf struct {
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite"))
 }
 
-func newEnvDSN(t *testing.T, dsn string) *env {
+func newEnvDSN(t testing.TB, dsn string) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, dsn)
