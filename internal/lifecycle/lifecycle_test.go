@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,9 +17,9 @@ import (
 
 var actor = directory.Actor{Type: directory.ActorAdmin, ID: "adm", Email: "admin@example.com"}
 
-func newService(t *testing.T) *lifecycle.Service {
+func newService(t *testing.T, dsn string) *lifecycle.Service {
 	t.Helper()
-	st, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite"))
+	st, err := sqlstore.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,9 +58,11 @@ func kinds(cs []directory.Change) string {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestUserLifecycle(t *testing.T) {
+func TestUserLifecycle(t *testing.T) { backends(t, testUserLifecycle) }
+
+func testUserLifecycle(t *testing.T, dsn string) {
 	ctx := context.Background()
-	s := newService(t)
+	s := newService(t, dsn)
 	u, err := s.CreateUser(ctx, actor, directory.User{Username: " ada ", Email: "Ada@Example.com", FirstName: "Ada"})
 	if err != nil {
 		t.Fatal(err)
@@ -123,9 +124,11 @@ func TestUserLifecycle(t *testing.T) {
 	}
 }
 
-func TestCreateUserRefusals(t *testing.T) {
+func TestCreateUserRefusals(t *testing.T) { backends(t, testCreateUserRefusals) }
+
+func testCreateUserRefusals(t *testing.T, dsn string) {
 	ctx := context.Background()
-	s := newService(t)
+	s := newService(t, dsn)
 	if _, err := s.CreateUser(ctx, actor, directory.User{Username: "bob", Email: "bob@example.com"}); err != nil {
 		t.Fatal(err)
 	}
@@ -146,9 +149,11 @@ func TestCreateUserRefusals(t *testing.T) {
 	}
 }
 
-func TestGroupsAndMembers(t *testing.T) {
+func TestGroupsAndMembers(t *testing.T) { backends(t, testGroupsAndMembers) }
+
+func testGroupsAndMembers(t *testing.T, dsn string) {
 	ctx := context.Background()
-	s := newService(t)
+	s := newService(t, dsn)
 	a, _ := s.CreateUser(ctx, actor, directory.User{Username: "a", Email: "a@example.com"})
 	b, _ := s.CreateUser(ctx, actor, directory.User{Username: "b", Email: "b@example.com"})
 	g, err := s.CreateGroup(ctx, actor, directory.Group{Name: " Engineering ", Description: "builds"})
@@ -209,9 +214,11 @@ func TestGroupsAndMembers(t *testing.T) {
 	}
 }
 
-func TestEffectsRunInTheTransaction(t *testing.T) {
+func TestEffectsRunInTheTransaction(t *testing.T) { backends(t, testEffectsRunInTheTransaction) }
+
+func testEffectsRunInTheTransaction(t *testing.T, dsn string) {
 	ctx := context.Background()
-	s := newService(t)
+	s := newService(t, dsn)
 	var seen []directory.Change
 	s.Effects = []lifecycle.Effect{func(ctx context.Context, tx directory.Tx, cs []directory.Change) error {
 		// The mutation is visible inside the same transaction.
@@ -254,9 +261,11 @@ func TestEffectsRunInTheTransaction(t *testing.T) {
 	}
 }
 
-func TestAdminsAndKeys(t *testing.T) {
+func TestAdminsAndKeys(t *testing.T) { backends(t, testAdminsAndKeys) }
+
+func testAdminsAndKeys(t *testing.T, dsn string) {
 	ctx := context.Background()
-	s := newService(t)
+	s := newService(t, dsn)
 	pw, err := s.GeneratePassword()
 	if err != nil || len(pw) != 20 {
 		t.Fatalf("password = %q %v", pw, err)
