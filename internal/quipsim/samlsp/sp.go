@@ -209,6 +209,7 @@ func (sp *SP) serviceProvider(now time.Time) *saml.ServiceProvider {
 		RejectUnknownConditions:          true,
 		AssertionConsumerServiceBindings: []string{saml.HTTPPostBinding},
 		Clock:                            dsig.NewFakeClockAt(now),
+		SignatureVerifier:                verifier{},
 	}
 }
 

@@ -135,4 +135,3 @@ func rewrite(t *testing.T, samlResponse string, f func(resp *etree.Element)) str
 	}
 	return base64.StdEncoding.EncodeToString(out)
 }
-
