@@ -96,41 +96,19 @@ func (t *Tx) ListGroups(ctx context.Context, f directory.GroupFilter) ([]directo
 	}
 	var conds []string
 	var args []any
+	windowed := false
 	if f.UserID != "" {
 		conds = append(conds, "g.id IN (SELECT m.group_id FROM group_members m WHERE m.user_id = ?)")
 		args = append(args, f.UserID)
 	}
 	if term := searchTerm(f.Search); term != "" {
-		c, a := t.searchClause("groups", "g", term)
-		conds, args = append(conds, c), append(args, a)
+		c, a, fts := t.searchClause("groups", "g", term)
+		conds, args, windowed = append(conds, c), append(args, a), fts
 	}
-	where := whereClause(conds)
-	var total int
-	if err := t.QueryRow(ctx, "SELECT count(*) FROM groups g"+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	limit, offset := page(f.Limit, f.Offset)
-	if total <= offset {
-		return []directory.Group{}, total, nil
-	}
-	rows, err := t.Query(ctx, "SELECT "+groupCols+" FROM groups g"+where+" ORDER BY "+order+" LIMIT ? OFFSET ?",
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	out := make([]directory.Group, 0, min(limit, total-offset))
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, 0, mapError(err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, mapError(err)
-	}
-	return out, total, nil
+	return listPage(ctx, t, pageQuery{
+		from: "groups g", cols: groupCols, conds: conds, args: args, order: order,
+		limit: f.Limit, offset: f.Offset, windowed: windowed,
+	}, scanGroup)
 }
 
 // groupExists returns ENOTFOUND unless the group exists.

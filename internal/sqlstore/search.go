@@ -40,13 +40,15 @@ func escapeLike(s string) string {
 // search_text and, on SQLite, an FTS5 trigram index table_fts over it)
 // contains term, with its argument. SQLite uses the trigram index for terms
 // of 3 or more characters; shorter terms, and PostgreSQL (whose pg_trgm GIN
-// index serves LIKE), use LIKE.
-func (t *Tx) searchClause(table, alias, term string) (string, any) {
+// index serves LIKE), use LIKE. fts reports that the FTS5 table is used:
+// its matches are then materialized anyway, so the page query counts them
+// too (see pageQuery.windowed).
+func (t *Tx) searchClause(table, alias, term string) (cond string, arg any, fts bool) {
 	if t.dialect == SQLite && utf8.RuneCountInString(term) >= 3 {
 		phrase := `"` + strings.ReplaceAll(term, `"`, `""`) + `"`
-		return alias + ".seq IN (SELECT rowid FROM " + table + "_fts WHERE " + table + "_fts MATCH ?)", phrase
+		return alias + ".seq IN (SELECT rowid FROM " + table + "_fts WHERE " + table + "_fts MATCH ?)", phrase, true
 	}
-	return alias + `.search_text LIKE ? ESCAPE '\'`, "%" + escapeLike(term) + "%"
+	return alias + `.search_text LIKE ? ESCAPE '\'`, "%" + escapeLike(term) + "%", false
 }
 
 // whereClause joins conditions with AND, or returns "" for none.

@@ -229,6 +229,25 @@ func (s *Store) run(ctx context.Context, db beginner, readOnly bool, fn func(*Tx
 	return nil
 }
 
+// Optimize refreshes the query planner's statistics and, on SQLite, merges
+// the segments of the search indexes. Run it after a bulk import; it takes
+// a few hundred milliseconds at 100,000 users and blocks writers meanwhile.
+func (s *Store) Optimize(ctx context.Context) error {
+	stmts := []string{"ANALYZE users", "ANALYZE groups", "ANALYZE group_members", "ANALYZE changes"}
+	if s.dialect == SQLite {
+		stmts = []string{"INSERT INTO users_fts (users_fts) VALUES ('optimize')",
+			"INSERT INTO groups_fts (groups_fts) VALUES ('optimize')", "ANALYZE"}
+	}
+	return s.UpdateTx(ctx, func(tx *Tx) error {
+		for _, q := range stmts {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("optimize: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.write.PingContext(ctx); err != nil {

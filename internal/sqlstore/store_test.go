@@ -175,6 +175,9 @@ func testExtension(t *testing.T, s *sqlstore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Optimize(ctx); err != nil {
+		t.Fatalf("Optimize: %v", err)
+	}
 	err = s.ViewTx(ctx, func(tx *sqlstore.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, "SELECT n FROM ext_items WHERE id = ? AND n > ?", "b", 1).Scan(&n); err != nil || n != 2 {

@@ -161,6 +161,7 @@ func (t *Tx) ListUsers(ctx context.Context, f directory.UserFilter) ([]directory
 	}
 	var conds []string
 	var args []any
+	windowed := false
 	if f.State != "" {
 		conds, args = append(conds, "u.state = ?"), append(args, string(f.State))
 	}
@@ -169,34 +170,11 @@ func (t *Tx) ListUsers(ctx context.Context, f directory.UserFilter) ([]directory
 		args = append(args, f.GroupID)
 	}
 	if term := searchTerm(f.Search); term != "" {
-		c, a := t.searchClause("users", "u", term)
-		conds, args = append(conds, c), append(args, a)
+		c, a, fts := t.searchClause("users", "u", term)
+		conds, args, windowed = append(conds, c), append(args, a), fts
 	}
-	where := whereClause(conds)
-	var total int
-	if err := t.QueryRow(ctx, "SELECT count(*) FROM users u"+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	limit, offset := page(f.Limit, f.Offset)
-	if total <= offset {
-		return []directory.User{}, total, nil
-	}
-	rows, err := t.Query(ctx, "SELECT "+userCols+" FROM users u"+where+" ORDER BY "+order+" LIMIT ? OFFSET ?",
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	out := make([]directory.User, 0, min(limit, total-offset))
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, 0, mapError(err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, mapError(err)
-	}
-	return out, total, nil
+	return listPage(ctx, t, pageQuery{
+		from: "users u", cols: userCols, conds: conds, args: args, order: order,
+		limit: f.Limit, offset: f.Offset, windowed: windowed,
+	}, scanUser)
 }

@@ -25,22 +25,22 @@ func testListUsersSearch(t *testing.T, s directory.Store) {
 		state  directory.UserState
 		want   []string
 	}{
-		{"ALIC", "", []string{id(0)}},                // username, case-insensitive
-		{"wonder", "", []string{id(0)}},              // email
-		{"lidde", "", []string{id(0)}},               // last name
-		{"ÉMILIE", "", []string{id(2)}},              // display name, non-ASCII case
-		{"build", "", []string{id(1)}},               // several fields of one user count once
+		{"ALIC", "", []string{id(0)}},                                // username, case-insensitive
+		{"wonder", "", []string{id(0)}},                              // email
+		{"lidde", "", []string{id(0)}},                               // last name
+		{"ÉMILIE", "", []string{id(2)}},                              // display name, non-ASCII case
+		{"build", "", []string{id(1)}},                               // several fields of one user count once
 		{"example", "", []string{id(4), id(0), id(1), id(2), id(3)}}, // sorted by username
 		{"example", directory.UserSuspended, []string{id(2)}},
-		{"_", "", []string{id(1)}},                   // LIKE wildcards are literal
+		{"_", "", []string{id(1)}}, // LIKE wildcards are literal
 		{"%", "", []string{id(3)}},
 		{"0%s", "", []string{id(3)}},
 		{"l_c", "", nil},
-		{"ob", "", []string{id(1)}},                  // two characters
-		{"z", "", []string{id(4)}},                   // one character
-		{"cdef", "", nil},                            // never across two attributes
-		{"  Carol  ", "", []string{id(2)}},           // trimmed
-		{`"quoted"`, "", nil},                        // quotes are plain text
+		{"ob", "", []string{id(1)}},        // two characters
+		{"z", "", []string{id(4)}},         // one character
+		{"cdef", "", nil},                  // never across two attributes
+		{"  Carol  ", "", []string{id(2)}}, // trimmed
+		{`"quoted"`, "", nil},              // quotes are plain text
 		{"no such text", "", nil},
 	}
 	for _, c := range cases {
@@ -72,5 +72,13 @@ func testListUsersSearch(t *testing.T, s directory.Store) {
 	wantIDs(t, "searched page", got, []string{id(0), id(2)})
 	if n != 4 {
 		t.Errorf("searched total %d, want 4", n)
+	}
+	got, n = list(t, s, directory.UserFilter{Search: "example", Offset: 10})
+	if len(got) != 0 || n != 4 {
+		t.Errorf("searched page past the end: %v, total %d, want none of 4", got, n)
+	}
+	got, n = list(t, s, directory.UserFilter{Search: "exa", State: directory.UserSuspended, Offset: 1})
+	if len(got) != 0 || n != 1 {
+		t.Errorf("filtered search past the end: %v, total %d, want none of 1", got, n)
 	}
 }
