@@ -1,8 +1,12 @@
 package samlsp_test
 
 import (
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -410,5 +414,35 @@ func TestACSRequestShape(t *testing.T) {
 			login, err := post(tc.method, tc.ctype, tc.body)
 			mustReject(t, login, err, tc.want)
 		})
+	}
+}
+
+// TestExpiredIdPCertificate: a signature by a configured certificate
+// outside its validity period is refused.
+func TestExpiredIdPCertificate(t *testing.T) {
+	key := rsaKeyA()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7),
+		Subject:      pkix.Name{CommonName: "idp-expired"},
+		NotBefore:    t0.Add(-48 * time.Hour),
+		NotAfter:     t0.Add(-time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, func(h *harness) {
+		h.cert = expired
+		h.idp.Certificate = expired
+	})
+	resp, _ := h.spInitiated("")
+	login, err := h.acs(resp)
+	mustReject(t, login, err, samlsp.ErrBadSignature)
+	if !strings.Contains(detail(err), "not valid at this time") {
+		t.Errorf("rejected for %s", detail(err))
 	}
 }
