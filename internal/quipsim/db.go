@@ -28,7 +28,7 @@ var errClosed = errors.New("quipsim: database is closed")
 // single connection for ":memory:"). Statements are prepared once.
 type db struct {
 	wdb, rdb *sql.DB
-	rs       *stmts
+	rs, ws   *stmts
 	r        reader
 	w        writer
 
@@ -81,7 +81,7 @@ func openDB(ctx context.Context, path string) (*db, error) {
 		r = w
 	} else {
 		dsn := "file:" + path + "?" + pragmas + "&_pragma=journal_mode(WAL)"
-		if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)"); err != nil {
+		if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-65536)"); err != nil {
 			return nil, fmt.Errorf("quipsim: open database: %w", err)
 		}
 		w.SetMaxOpenConns(1)
@@ -98,7 +98,7 @@ func openDB(ctx context.Context, path string) (*db, error) {
 		}
 		cp.SetMaxOpenConns(1)
 	}
-	d := &db{wdb: w, rdb: r, rs: newStmts(r), jobs: make(chan job, 256), stop: make(chan struct{}), done: make(chan struct{})}
+	d := &db{wdb: w, rdb: r, rs: newStmts(r), ws: newStmts(w), jobs: make(chan job, 256), stop: make(chan struct{}), done: make(chan struct{})}
 	d.r = reader{d.rs}
 	d.w = writer{d}
 	d.cp = cp
@@ -125,6 +125,7 @@ func (d *db) close() error {
 			err = d.cp.Close()
 		}
 		d.rs.close()
+		d.ws.close()
 		err = errors.Join(err, d.wdb.Close())
 		if d.rdb != d.wdb {
 			err = errors.Join(err, d.rdb.Close())
@@ -229,7 +230,14 @@ func (d *db) runBatch(batch []job) {
 		reply()
 		return
 	}
-	w := &wtx{tx: tx, m: map[string]*sql.Stmt{}}
+	w := &wtx{tx: tx, m: map[string]*sql.Stmt{}, ws: d.ws}
+	defer func() {
+		// the writer connection is free again: keep this batch's new
+		// statements prepared for the next batches
+		for _, q := range w.new {
+			_, _ = d.ws.get(ctx, q)
+		}
+	}()
 	if len(batch) == 1 {
 		if errs[0] = runJob(batch[0], w); errs[0] != nil {
 			_ = tx.Rollback()
@@ -293,6 +301,13 @@ func (c *stmts) get(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+func (c *stmts) lookup(q string) (*sql.Stmt, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.m[q]
+	return st, ok
+}
+
 func (c *stmts) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -329,14 +344,23 @@ func (r reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql
 // (on the writer connection, inside the transaction) and reused by every
 // job of the batch.
 type wtx struct {
-	tx *sql.Tx
-	m  map[string]*sql.Stmt
+	tx  *sql.Tx
+	m   map[string]*sql.Stmt
+	ws  *stmts   // statements prepared on the writer between batches
+	new []string // queries to prepare there after this batch
 }
 
 func (w *wtx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st, ok := w.m[q]; ok {
 		return st, nil
 	}
+	if st, ok := w.ws.lookup(q); ok {
+		// prepared on this very connection: no new prepare
+		st = w.tx.StmtContext(ctx, st)
+		w.m[q] = st
+		return st, nil
+	}
+	w.new = append(w.new, q)
 	st, err := w.tx.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
