@@ -104,3 +104,5 @@ func (s *Server) isAdminEmail(ctx context.Context, companyID, email string) (boo
 	}
 	return n > 0, nil
 }
+
+func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
