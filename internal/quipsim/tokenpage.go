@@ -40,13 +40,23 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <button name="action" value="regenerate">Regenerate (revoke all, issue one)</button>
 <button name="action" value="revoke">Revoke all tokens</button></form>
 {{end}}
+<h2>SAML single sign-on</h2>
+<p>SP metadata: <a href="/c/{{.Company}}/saml/metadata">{{.Base}}/c/{{.Company}}/saml/metadata</a>; sign-in page <code>{{.Base}}/c/{{.Company}}/</code>.
+IdP: <span id="idp">{{if .IdP}}{{.IdP}}{{else}}not configured{{end}}</span>. Just-in-time provisioning: <span id="jit">{{if .JIT}}on{{else}}off{{end}}</span>.</p>
+<form method="post" action="/business/admin/saml" enctype="multipart/form-data"><input type="hidden" name="csrf" value="{{.CSRF}}">
+<p><label>IdP metadata XML <textarea name="metadata" rows="4" cols="60"></textarea></label> or file <input type="file" name="metadata_file"></p>
+<p>or fields: <label>IdP entity ID <input name="entity_id"></label> <label>SSO URL (HTTP-Redirect) <input name="sso_url"></label>
+<label>Signing certificates (PEM, one or more) <textarea name="certs" rows="4" cols="60"></textarea></label></p>
+<p><label>JIT <select name="jit"><option value="">unchanged</option><option value="on">on</option><option value="off">off</option></select></label></p>
+<p><button>Save SAML settings</button></p></form>
 <form method="post" action="/business/admin/scim/logout"><input type="hidden" name="csrf" value="{{.CSRF}}"><button>Sign out</button></form>
 {{end}}
 </body></html>`))
 
 type tokenPage struct {
 	Title, Error, Company, Email, NewToken, CSRF, Base string
-	Login, Enterprise                                  bool
+	IdP                                                string
+	Login, Enterprise, JIT                             bool
 	TokenCount                                         int
 }
 
@@ -124,7 +134,15 @@ func (s *Server) adminPage(ctx context.Context, r *http.Request, a *adminFor, ne
 	if err != nil {
 		return tokenPage{}, err
 	}
-	return tokenPage{Title: "SCIM tokens", Company: a.company.Name, Email: a.email, Enterprise: a.company.Enterprise,
+	co, err := s.Company(ctx, a.company.ID)
+	if err != nil {
+		return tokenPage{}, err
+	}
+	idp, err := s.IdP(ctx, co.ID)
+	if err != nil && !errors.Is(err, ErrNoIdP) {
+		return tokenPage{}, err
+	}
+	return tokenPage{Title: "Company admin", Company: co.Name, Email: a.email, Enterprise: co.Enterprise, JIT: co.JIT, IdP: idp.EntityID,
 		NewToken: newToken, CSRF: a.csrf, TokenCount: n, Base: s.externalBase(r)}, nil
 }
 
