@@ -2,8 +2,8 @@
 -- Times are BIGINT microseconds since the Unix epoch (UTC). *_key columns hold
 -- the Unicode lower-cased value that case-insensitive uniqueness and lookups
 -- use; search_text is the lower-cased, U+001F-separated text that search scans
--- (substring LIKE served by pg_trgm GIN indexes; fastupdate off so that a
--- search never scans a long pending list after a bulk import).
+-- (substring LIKE served by pg_trgm GIN indexes; Store.Optimize flushes
+-- their pending lists after a bulk import).
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -27,7 +27,7 @@ CREATE INDEX users_created_idx ON users (created_at, id);
 CREATE INDEX users_lastname_idx ON users (lower(lastname), id);
 CREATE INDEX users_firstname_idx ON users (lower(firstname), id);
 CREATE INDEX users_state_idx ON users (state);
-CREATE INDEX users_search_trgm ON users USING gin (search_text gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX users_search_trgm ON users USING gin (search_text gin_trgm_ops);
 
 CREATE TABLE groups (
     id          TEXT PRIMARY KEY,
@@ -39,7 +39,7 @@ CREATE TABLE groups (
     updated_at  BIGINT NOT NULL
 );
 CREATE INDEX groups_created_idx ON groups (created_at, id);
-CREATE INDEX groups_search_trgm ON groups USING gin (search_text gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX groups_search_trgm ON groups USING gin (search_text gin_trgm_ops);
 
 CREATE TABLE group_members (
     group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
