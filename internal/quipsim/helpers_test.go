@@ -30,7 +30,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *quipsim.Server
 	http    *httptest.Server
 	company quipsim.Company
@@ -38,7 +38,7 @@ type env struct {
 	clock   *clock
 }
 
-func newEnv(t *testing.T, mod func(*quipsim.Config)) *env {
+func newEnv(t testing.TB, mod func(*quipsim.Config)) *env {
 	t.Helper()
 	ck := &clock{t: time.Date(2026, 3, 1, 10, 0, 30, 0, time.UTC)}
 	cfg := quipsim.Config{DB: filepath.Join(t.TempDir(), "quip.db"), Now: ck.Now, RateLimit: -1}
@@ -70,7 +70,7 @@ type resp struct {
 	Body   []byte
 }
 
-func (r resp) JSON(t *testing.T) map[string]any {
+func (r resp) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {

@@ -27,7 +27,7 @@ import (
 
 // testIdP is a crewjam/saml IdP serving the session of whoever the test sets.
 type testIdP struct {
-	t    *testing.T
+	t    testing.TB
 	e    *env
 	idp  *saml.IdentityProvider
 	srv  *httptest.Server
@@ -67,7 +67,7 @@ func (p *testIdP) setUser(email, first, last string) {
 		UserEmail: email, UserGivenName: first, UserSurname: last, UserCommonName: first + " " + last}
 }
 
-func newTestIdP(t *testing.T, e *env) *testIdP {
+func newTestIdP(t testing.TB, e *env) *testIdP {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 )
 
 type browser struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 	e *env
 }
