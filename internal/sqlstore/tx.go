@@ -6,7 +6,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jumpgate-idp/jumpgate/internal/directory"
 )
+
+var _ directory.Tx = (*Tx)(nil)
 
 // Tx is one transaction. Besides directory.Tx it offers Exec, Query and
 // QueryRow for packages that keep their own tables in this database: their
