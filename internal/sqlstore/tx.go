@@ -61,7 +61,9 @@ func (r *Row) Scan(dest ...any) error {
 
 // Rebind rewrites the ? placeholders of query for dialect: PostgreSQL gets
 // $1, $2, …; SQLite keeps ?. A ? inside a quoted string, a quoted identifier
-// or a comment is left alone; there is no other rewriting.
+// or a comment is left alone; there is no other rewriting. PostgreSQL's
+// dollar-quoted strings and its ? operators (jsonb) are not recognized:
+// statements run through Tx must not use them (migrations are not rebound).
 func Rebind(dialect, query string) string {
 	if dialect != Postgres || !strings.Contains(query, "?") {
 		return query
