@@ -50,7 +50,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 // clients with the rate limit off (run with -benchtime=100000x).
 func BenchmarkCreateUsers(b *testing.B) {
 	_, _, tok, hs := benchServer(b)
-	const clients = 8
+	const clients = 12
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	client := &http.Client{Transport: tr}
 	defer tr.CloseIdleConnections()

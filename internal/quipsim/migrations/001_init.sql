@@ -49,7 +49,7 @@ CREATE TABLE user_emails (
 	value_lower TEXT NOT NULL,
 	is_primary  INTEGER NOT NULL,
 	PRIMARY KEY (user_id, position)
-);
+) WITHOUT ROWID;
 CREATE UNIQUE INDEX user_emails_company_lower ON user_emails(company_id, value_lower);
 CREATE TABLE groups (
 	seq          INTEGER PRIMARY KEY,
