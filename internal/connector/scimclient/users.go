@@ -246,3 +246,10 @@ func (c *Client) DeleteUser(ctx context.Context, id string) error {
 	_, err := c.do(ctx, "DeleteUser", "DELETE", userPath(id), nil, nil, nil)
 	return err
 }
+
+// PatchUser sends one PATCH operation (kind "add", "replace" or
+// "remove") on a user, for profiles that need calls the base contract
+// lacks. opName names the call in errors.
+func (c *Client) PatchUser(ctx context.Context, id, opName, kind, path string, value any) error {
+	return c.patchOnly(ctx, opName, userPath(id), op(kind, path, value))
+}

@@ -1,0 +1,2 @@
+// Package catalog builds the registry of Jumpgate's built-in connector kinds.
+package catalog
