@@ -2,6 +2,7 @@ package quipsim_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -211,5 +212,34 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	gs, _ := s2.ListGroups(ctx, c.ID)
 	if len(gs) != 1 || len(gs[0].Members) != 1 {
 		t.Fatalf("groups after reopen: %+v", gs)
+	}
+}
+
+func TestInMemoryDatabaseUnderConcurrency(t *testing.T) {
+	e := newEnv(t, func(c *quipsim.Config) { c.DB = ":memory:" })
+	done := make(chan error, 8)
+	for w := range 8 {
+		go func() {
+			for i := range 10 {
+				r := e.do("POST", "/2/Users", userBody("w"+strconv.Itoa(w)+"-"+strconv.Itoa(i)+"@acme.test", "A", "B"))
+				if r.Status != 201 {
+					done <- fmt.Errorf("create: %d %s", r.Status, r.Body)
+					return
+				}
+				if g := e.do("GET", "/2/Users?count=5", nil); g.Status != 200 {
+					done <- fmt.Errorf("list: %d", g.Status)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := e.do("GET", "/2/Users?count=0", nil).JSON(t); m["totalResults"] != 80.0 {
+		t.Fatalf("total %v", m["totalResults"])
 	}
 }

@@ -265,3 +265,22 @@ func TestQuipRule_TokensOnlyForEnterprise(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The guide's recipe for giving a disabled account's e-mail to a new account.
+func TestQuipRule_ReassignEmailOfDisabledAccount(t *testing.T) {
+	e := newEnv(t, nil)
+	old := e.createUser("reuse@acme.test", "Old", "Owner")
+	e.do("DELETE", "/2/Users/"+old["id"].(string), nil)
+	wantError(t, e.do("POST", "/2/Users", userBody("reuse@acme.test", "New", "Owner")), 409, "uniqueness")
+	rs := resources(t, e.do("GET", "/2/Users?filter=emails%20eq%20reuse@acme.test", nil))
+	if len(rs) != 1 {
+		t.Fatalf("lookup: %v", rs)
+	}
+	p := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"emails","value":[{"value":"retired-` + rs[0]["id"].(string) + `@acme.test","type":"work","primary":true}]}]}`
+	if r := e.do("PATCH", "/2/Users/"+rs[0]["id"].(string), p); r.Status != 200 || r.JSON(t)["active"] != false {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", "/2/Users", userBody("reuse@acme.test", "New", "Owner")); r.Status != 201 {
+		t.Fatalf("new account: %d %s", r.Status, r.Body)
+	}
+}
