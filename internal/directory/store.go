@@ -32,6 +32,7 @@ type Tx interface {
 	Groups
 	Changes
 	Admins
+	Apps
 }
 
 // Users stores directory users. Usernames and emails are unique

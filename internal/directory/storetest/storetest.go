@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) directory.Store) {
 		{"TimestampRoundTrip", testTimestampRoundTrip},
 		{"Ping", testPing},
 	}
+	tests = append(tests, appTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))
