@@ -223,7 +223,7 @@ func createMany(t *testing.T, e *env, n int) []string {
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	work := make(chan int)
-	for w := 0; w < 8; w++ {
+	for w := 0; w < 32; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
