@@ -186,6 +186,7 @@ func (d *db) tx(ctx context.Context, fn func(tx *wtx) error) error {
 
 func (d *db) loop() {
 	defer close(d.done)
+	lastBatch := 0
 	for {
 		var batch []job
 		select {
@@ -201,15 +202,30 @@ func (d *db) loop() {
 				}
 			}
 		}
+		// Under concurrent writes (the last batch had several jobs), wait up
+		// to 150µs for a few more: fewer, larger commits. A lone writer
+		// does not wait.
+		linger := time.NewTimer(150 * time.Microsecond)
+		wait := lastBatch > 1
 	drain:
 		for len(batch) < 128 {
 			select {
 			case j := <-d.jobs:
 				batch = append(batch, j)
 			default:
-				break drain
+				if len(batch) >= 4 || !wait {
+					break drain
+				}
+				select {
+				case j := <-d.jobs:
+					batch = append(batch, j)
+				case <-linger.C:
+					break drain
+				}
 			}
 		}
+		linger.Stop()
+		lastBatch = len(batch)
 		d.runBatch(batch)
 	}
 }
