@@ -116,6 +116,11 @@ func (p *patcher) apply(res map[string]any, rawPath string, v any) error {
 	if sub != nil {
 		return p.applySub(res, a, sub, v)
 	}
+	if obj, ok := v.(map[string]any); ok && p.op != "remove" && a.Type == "complex" && !a.MultiValued {
+		// add/replace on a complex attribute sets the sub-attributes given
+		// and leaves the others (RFC 7644 section 3.5.2.1, 3.5.2.3)
+		return p.applyObject(res, map[string]any{a.Name: obj})
+	}
 	return p.applyAttr(res, a, v)
 }
 

@@ -115,3 +115,15 @@ func FuzzPatch(f *testing.F) {
 		}
 	})
 }
+
+func TestApplyPatchComplexMerges(t *testing.T) {
+	ops := patch(t, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"name","value":{"givenName":"Al"}}]}`)
+	out, err := ApplyPatch(res(t, alice), ops, testSchema, PatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := out["name"].(map[string]any)
+	if n["givenName"] != "Al" || n["familyName"] != "Smith" {
+		t.Fatalf("name %v", n)
+	}
+}
