@@ -102,8 +102,11 @@ func (t *Tx) ListGroups(ctx context.Context, f directory.GroupFilter) ([]directo
 		args = append(args, f.UserID)
 	}
 	if term := searchTerm(f.Search); term != "" {
-		c, a, fts := t.searchClause("groups", "g", term)
-		conds, args, windowed = append(conds, c), append(args, a), fts
+		c, a, listed, err := t.searchClause(ctx, "groups", "g", term)
+		if err != nil {
+			return nil, 0, err
+		}
+		conds, args, windowed = append(conds, c), append(args, a), listed
 	}
 	return listPage(ctx, t, pageQuery{
 		from: "groups g", cols: groupCols, conds: conds, args: args, order: order,

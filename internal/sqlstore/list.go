@@ -15,7 +15,7 @@ type pageQuery struct {
 	limit, offset int
 	// windowed counts the matches with count(*) OVER () in the page query
 	// itself: one pass over the matches instead of two. It pays when the
-	// matches are materialized anyway (SQLite's FTS5 subquery); otherwise a
+	// matches are few and listed (SQLite's FTS5 search); otherwise a
 	// separate count and a page that can stop early along an ordered index
 	// are cheaper (and PostgreSQL's planner, seeing LIMIT, may walk such an
 	// index with the window and then read every row).

@@ -72,6 +72,19 @@ func TestConformanceSQLiteFile(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) directory.Store { return openT(t, sqliteFileDSN(t)) })
 }
 
+// TestConformanceSQLiteDense runs the suite with every search of more than
+// one match taking the LIKE path that large result sets take.
+func TestConformanceSQLiteDense(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) directory.Store {
+		s, err := sqlstore.Open(context.Background(), "sqlite::memory:", sqlstore.WithDenseMatches(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
 func TestConformanceSQLiteMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) directory.Store { return openT(t, "sqlite::memory:") })
 }

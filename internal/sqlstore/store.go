@@ -42,6 +42,8 @@ type options struct {
 	maxRetries  int
 	pgConns     int
 	now         func() time.Time
+	// denseMatches: see searchClause; only tests change it.
+	denseMatches int
 }
 
 // Option changes a setting of Open.
@@ -68,7 +70,7 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // dsn is "sqlite:PATH", "sqlite::memory:" or a postgres:// or postgresql://
 // URL. A database that cannot be reached gives an EUNAVAILABLE error.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	o := options{readConns: 4, busyTimeout: 10 * time.Second, maxRetries: 5, pgConns: 10, now: time.Now}
+	o := options{readConns: 4, busyTimeout: 10 * time.Second, maxRetries: 5, pgConns: 10, now: time.Now, denseMatches: defaultDenseMatches}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -219,7 +221,7 @@ func (s *Store) run(ctx context.Context, db beginner, readOnly bool, fn func(*Tx
 			_ = stx.Rollback()
 		}
 	}()
-	if err := fn(&Tx{tx: stx, dialect: s.dialect}); err != nil {
+	if err := fn(&Tx{tx: stx, dialect: s.dialect, denseMatches: s.opts.denseMatches}); err != nil {
 		return err
 	}
 	done = true

@@ -17,8 +17,9 @@ var _ directory.Tx = (*Tx)(nil)
 // SQL uses ? placeholders, which Tx rewrites for the dialect, and their errors
 // are mapped as the directory's are (see MapError).
 type Tx struct {
-	tx      *sql.Tx
-	dialect string
+	tx           *sql.Tx
+	dialect      string
+	denseMatches int // see searchClause
 }
 
 // Dialect returns "sqlite" or "postgres".

@@ -170,8 +170,11 @@ func (t *Tx) ListUsers(ctx context.Context, f directory.UserFilter) ([]directory
 		args = append(args, f.GroupID)
 	}
 	if term := searchTerm(f.Search); term != "" {
-		c, a, fts := t.searchClause("users", "u", term)
-		conds, args, windowed = append(conds, c), append(args, a), fts
+		c, a, listed, err := t.searchClause(ctx, "users", "u", term)
+		if err != nil {
+			return nil, 0, err
+		}
+		conds, args, windowed = append(conds, c), append(args, a), listed
 	}
 	return listPage(ctx, t, pageQuery{
 		from: "users u", cols: userCols, conds: conds, args: args, order: order,
