@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"encoding/xml"
 	"html"
 	"io"
@@ -268,5 +269,34 @@ func TestSAML_BadACSInput(t *testing.T) {
 		if code, _ := b.post("/c/acme/saml/acs", url.Values{"SAMLResponse": {v}}); code != 403 {
 			t.Fatalf("%.20q: %d", v, code)
 		}
+	}
+}
+
+func TestSAML_IdPByFieldsWithSeveralCertificates(t *testing.T) {
+	e := newEnv(t, nil)
+	idp := newTestIdP(t, e)
+	other := newTestIdP(t, e) // only its certificate is used, as an old key being rotated out
+	var pemCerts []byte
+	for _, c := range []*x509.Certificate{other.idp.Certificate, idp.idp.Certificate} {
+		pemCerts = append(pemCerts, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	ctx := context.Background()
+	if err := e.srv.SetIdP(ctx, e.company.ID, idp.idp.MetadataURL.String(), idp.srv.URL+"/sso", pemCerts); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.srv.IdP(ctx, e.company.ID)
+	if err != nil || len(got.Certificates) != 2 {
+		t.Fatalf("IdP %+v %v", got, err)
+	}
+	idp.setUser("rot@acme.test", "Rot", "Ation")
+	b := newSAMLBrowser(e)
+	if code, body := b.post("/c/acme/saml/acs", b.idpForm(idp.srv.URL+"/init")); code != 200 || !strings.Contains(body, "Rot Ation") {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	if err := e.srv.SetIdP(ctx, e.company.ID, "x", "ftp://nope", pemCerts); err == nil {
+		t.Fatal("bad SSO URL accepted")
+	}
+	if err := e.srv.SetIdPMetadata(ctx, e.company.ID, []byte("<not metadata/>")); err == nil {
+		t.Fatal("bad metadata accepted")
 	}
 }
