@@ -11,6 +11,7 @@ import (
 	"html"
 	"io"
 	"math/big"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -298,5 +299,46 @@ func TestSAML_IdPByFieldsWithSeveralCertificates(t *testing.T) {
 	}
 	if err := e.srv.SetIdPMetadata(ctx, e.company.ID, []byte("<not metadata/>")); err == nil {
 		t.Fatal("bad metadata accepted")
+	}
+}
+
+func TestSAML_AdminUploadsIdPMetadataAndSwitchesJIT(t *testing.T) {
+	e := newEnv(t, nil)
+	idp := newTestIdP(t, e)
+	md, _ := xml.Marshal(idp.idp.Metadata())
+	ctx := context.Background()
+	other, _ := e.srv.CreateCompany(ctx, "fresh", true, nil)
+	_ = e.srv.AddAdmin(ctx, other.ID, "a@fresh.test", "password1")
+	b := newBrowser(e)
+	_, page := b.post("/business/admin/scim/login", url.Values{"company": {"fresh"}, "email": {"a@fresh.test"}, "password": {"password1"}})
+	if !strings.Contains(page, `id="idp">not configured`) || !strings.Contains(page, `id="jit">on`) {
+		t.Fatalf("page before: %s", page)
+	}
+	csrf := html.UnescapeString(csrfRE.FindStringSubmatch(page)[1])
+	var body strings.Builder
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf", csrf)
+	_ = mw.WriteField("jit", "off")
+	fw, _ := mw.CreateFormFile("metadata_file", "idp.xml")
+	_, _ = fw.Write(md)
+	mw.Close()
+	res, err := b.c.Post(e.http.URL+"/business/admin/saml", mw.FormDataContentType(), strings.NewReader(body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(out), `id="jit">off`) || !strings.Contains(string(out), idp.idp.MetadataURL.String()) {
+		t.Fatalf("upload: %d %s", res.StatusCode, out)
+	}
+	if got, err := e.srv.IdP(ctx, other.ID); err != nil || got.EntityID != idp.idp.MetadataURL.String() {
+		t.Fatalf("IdP %+v %v", got, err)
+	}
+	// without the CSRF token nothing changes
+	if code, _ := b.post("/business/admin/saml", url.Values{"jit": {"on"}}); code != 403 {
+		t.Fatalf("no csrf: %d", code)
+	}
+	if c, _ := e.srv.Company(ctx, other.ID); c.JIT {
+		t.Fatal("JIT switched without CSRF token")
 	}
 }
