@@ -10,6 +10,7 @@ import (
 
 	"github.com/jumpgate-idp/jumpgate/internal/auth"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/secrets"
 )
 
 // Effect is work that a committed change causes (for example marking
@@ -37,6 +38,15 @@ type Service struct {
 	// Rand is the randomness for API keys and generated passwords;
 	// crypto/rand when nil.
 	Rand io.Reader
+	// Sealer seals applications' private signing keys; the application use
+	// cases that make or use keys fail without it.
+	Sealer *secrets.Sealer
+	// BaseURL is the server's public URL; applications' default IdP URLs
+	// are BaseURL/saml2/<slug>.
+	BaseURL string
+	// KeyValidity is how long generated signing certificates are valid;
+	// DefaultKeyValidity when zero.
+	KeyValidity time.Duration
 }
 
 func (s *Service) now() time.Time {
