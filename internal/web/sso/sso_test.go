@@ -103,6 +103,9 @@ func TestIdPInitiatedFromConsoleTile(t *testing.T) {
 	if a.Subject.NameID.Value != "bob@example.com" {
 		t.Fatal(a.Subject.NameID.Value)
 	}
+	if info := e.verifyGosaml2(t, form.Get("SAMLResponse")); info.NameID != "bob@example.com" || info.Values.Get("lastname") != "Tester" {
+		t.Fatalf("gosaml2 sees %q %v", info.NameID, info.Values)
+	}
 	home := b.post(acs, form)
 	if home.status != 200 || !strings.Contains(home.body, "bob@example.com") {
 		t.Fatalf("quipsim after ACS: %d %s", home.status, home.body)
