@@ -52,7 +52,9 @@
 // beyond that the term is so common that a LIKE filter along the sort
 // order's index fills a page at once, and the count scans. On PostgreSQL a
 // pg_trgm GIN index serves search_text LIKE '%term%' (wildcards in the term
-// escaped), with a separate count. Terms of 1-2 characters scan with LIKE
+// escaped), with a separate count; when that count is at most 5,000 the page
+// sorts the matches from a MATERIALIZED CTE (the planner, seeing LIMIT,
+// would rather walk the sort order's index, filtering thousands of rows). Terms of 1-2 characters scan with LIKE
 // on both. Pages are LIMIT/OFFSET; every order ends on a unique key. The
 // exact total makes a search cost grow with its number of matches: about
 // 50 ms for a term that every one of 100,000 users matches. Store.Optimize

@@ -110,7 +110,7 @@ func (t *Tx) ListGroups(ctx context.Context, f directory.GroupFilter) ([]directo
 	}
 	return listPage(ctx, t, pageQuery{
 		from: "groups g", cols: groupCols, conds: conds, args: args, order: order,
-		limit: f.Limit, offset: f.Offset, windowed: windowed,
+		limit: f.Limit, offset: f.Offset, windowed: windowed, search: len(conds) > 0 && f.Search != "",
 	}, scanGroup)
 }
 

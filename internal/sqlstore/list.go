@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 )
 
 // pageQuery describes one page of a list and the count of all it matches.
@@ -20,7 +21,16 @@ type pageQuery struct {
 	// are cheaper (and PostgreSQL's planner, seeing LIMIT, may walk such an
 	// index with the window and then read every row).
 	windowed bool
+	// search marks a searched list. On PostgreSQL, when the count found few
+	// matches (at most fewMatches), the page is taken from a MATERIALIZED
+	// CTE of the matches: the planner, seeing LIMIT, would otherwise walk
+	// the sort order's index filtering row by row, reading thousands of
+	// rows where the trigram index yields the few matches directly.
+	search bool
 }
+
+// fewMatches bounds the matches that a PostgreSQL search page sorts itself.
+const fewMatches = 5000
 
 // countingScanner scans a row whose last column is the window count.
 type countingScanner struct {
@@ -50,8 +60,13 @@ func listPage[T any](ctx context.Context, t *Tx, q pageQuery, scan func(scanner)
 	if q.windowed {
 		cols += ", count(*) OVER ()"
 	}
-	rows, err := t.Query(ctx, "SELECT "+cols+" FROM "+q.from+where+" ORDER BY "+q.order+" LIMIT ? OFFSET ?",
-		append(q.args, limit, offset)...)
+	query := "SELECT " + cols + " FROM " + q.from + where
+	if q.search && !q.windowed && t.dialect == Postgres && total <= fewMatches {
+		_, alias, _ := strings.Cut(q.from, " ")
+		query = "WITH matched AS MATERIALIZED (SELECT * FROM " + q.from + where + ") SELECT " + cols +
+			" FROM matched " + alias
+	}
+	rows, err := t.Query(ctx, query+" ORDER BY "+q.order+" LIMIT ? OFFSET ?", append(q.args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

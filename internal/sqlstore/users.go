@@ -178,6 +178,6 @@ func (t *Tx) ListUsers(ctx context.Context, f directory.UserFilter) ([]directory
 	}
 	return listPage(ctx, t, pageQuery{
 		from: "users u", cols: userCols, conds: conds, args: args, order: order,
-		limit: f.Limit, offset: f.Offset, windowed: windowed,
+		limit: f.Limit, offset: f.Offset, windowed: windowed, search: len(conds) > 0 && f.Search != "",
 	}, scanUser)
 }
