@@ -3,7 +3,6 @@ package sso_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/xml"
 	"html"
@@ -15,7 +14,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/jumpgate-idp/jumpgate/internal/auth"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
 	"github.com/jumpgate-idp/jumpgate/internal/samlidp"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
@@ -39,82 +38,6 @@ import (
 var ctx = context.Background()
 
 const pw = "correct horse battery"
-
-// catalogue implements sso.Apps and console.Apps for the tests over the
-// real store: apps and their settings are held here (the application
-// catalogue is its own package), membership and user state come from the
-// database.
-type catalogue struct {
-	mu    sync.Mutex
-	store *sqlstore.Store
-	apps  map[string]*sso.App // by slug
-	bound map[string]string   // app id -> group id
-}
-
-func (c *catalogue) SSOApp(_ context.Context, slug string) (*sso.App, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	a, ok := c.apps[slug]
-	if !ok {
-		return nil, directory.NotFound("app", slug)
-	}
-	cp := *a
-	return &cp, nil
-}
-
-func (c *catalogue) UserMayUseApp(ctx context.Context, userID, appID string) (bool, error) {
-	c.mu.Lock()
-	g := c.bound[appID]
-	c.mu.Unlock()
-	may := false
-	err := c.store.View(ctx, func(tx directory.Tx) error {
-		u, err := tx.GetUser(ctx, userID)
-		if err != nil {
-			return err
-		}
-		ids, err := tx.GroupIDsOfUser(ctx, userID)
-		may = err == nil && u.Active() && g != "" && slices.Contains(ids, g)
-		return err
-	})
-	return may, err
-}
-
-func (c *catalogue) Metadata(ctx context.Context, slug string) ([]byte, error) {
-	a, err := c.SSOApp(ctx, slug)
-	if err != nil {
-		return nil, err
-	}
-	return samlidp.Metadata(a.Config)
-}
-
-func (c *catalogue) PortalApps(ctx context.Context, userID string) ([]directory.App, error) {
-	c.mu.Lock()
-	var all []*sso.App
-	for _, a := range c.apps {
-		all = append(all, a)
-	}
-	c.mu.Unlock()
-	var out []directory.App
-	for _, a := range all {
-		if may, err := c.UserMayUseApp(ctx, userID, a.App.ID); err != nil {
-			return nil, err
-		} else if may && a.App.ShowInPortal {
-			out = append(out, a.App)
-		}
-	}
-	slices.SortFunc(out, func(a, b directory.App) int { return strings.Compare(a.Label, b.Label) })
-	return out, nil
-}
-
-func (c *catalogue) AppImage(context.Context, string) (*directory.AppImage, error) {
-	return nil, directory.NotFound("image", "")
-}
-
-func (c *catalogue) update(slug string, fn func(a *sso.App)) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fn(c.apps[slug])
-}
 
 // events records SSO decisions.
 type events struct {
@@ -153,7 +76,9 @@ func (e *events) issued() int {
 type env struct {
 	store   *sqlstore.Store
 	users   *userauth.Service
-	cat     *catalogue
+	cat     sso.Catalogue
+	apps    *lifecycle.Service
+	appID   string
 	events  *events
 	jg      *httptest.Server
 	quip    *quipsim.Server
@@ -175,7 +100,8 @@ func newEnv(t *testing.T) *env {
 	users := &userauth.Service{Store: st, Sealer: sealer, Logger: logger,
 		Hasher: auth.Hasher{Params: auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}}
 	e := &env{store: st, users: users, events: &events{}}
-	e.cat = &catalogue{store: st, apps: map[string]*sso.App{}, bound: map[string]string{}}
+	e.apps = &lifecycle.Service{Store: st, Sealer: sealer}
+	e.cat = sso.Catalogue{Service: e.apps}
 
 	// quipsim, the service provider.
 	q, err := quipsim.New(ctx, quipsim.Config{DB: ":memory:", RateLimit: -1})
@@ -200,28 +126,21 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(e.jg.Close)
 	sh.BaseURL, ch.BaseURL = e.jg.URL, e.jg.URL
 
-	// The Quip app, bound to one group.
-	key, err := samlidp.GenerateKey(samlidp.RSA2048, "jumpgate quip", 365*24*time.Hour, time.Now(), rand.Reader)
+	// The Quip app from the catalog, bound to one group.
+	e.apps.BaseURL = e.jg.URL
+	a, err := e.apps.CreateApp(ctx, directory.SystemActor, lifecycle.NewApp{TemplateID: "quip", Label: "Quip", IdPURL: e.jg.URL + "/saml2/quip"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.appID = a.ID
 	spBase := e.quipHS.URL + "/c/acme"
-	app := &sso.App{
-		App: directory.App{ID: uuid.NewString(), Slug: "quip", Label: "Quip", ShowInPortal: true, SSOActive: true, IdPURL: e.jg.URL + "/saml2/quip"},
-		SSO: directory.AppSSO{IdPEntityID: e.jg.URL + "/saml2/quip", SPEntityID: spBase + "/saml/metadata", ACSURLs: []string{spBase + "/saml/acs"},
-			NameIDAttribute: "email", NameIDFormat: directory.NameIDEmailAddress, GroupsAttribute: "memberOf",
-			Attributes: []directory.AttributeStatement{
-				{Name: "email", Source: directory.AttributeSource{Attribute: "email"}, Enabled: true},
-				{Name: "firstname", Source: directory.AttributeSource{Attribute: "firstname"}, Enabled: true},
-				{Name: "lastname", Source: directory.AttributeSource{Attribute: "lastname"}, Enabled: true},
-				{Name: "department", Source: directory.AttributeSource{Constant: "Engineering"}, Enabled: true},
-				{Name: "employeeNumber", Source: directory.AttributeSource{Attribute: "employeeIdentifier"}, Enabled: false},
-			}},
-	}
-	app.Config = samlidp.AppConfig{IdPEntityID: app.SSO.IdPEntityID, IdPSSOURL: e.jg.URL + "/saml2/quip", SPEntityID: app.SSO.SPEntityID,
-		ACSURLs: app.SSO.ACSURLs, NameIDAttribute: "email", DefaultRelayState: "/c/acme/", Key: key}
-	e.cat.apps["quip"] = app
-	md, err := samlidp.Metadata(app.Config)
+	e.updateSSO(t, func(s *directory.AppSSO) {
+		s.SPEntityID, s.ACSURLs, s.GroupsAttribute, s.DefaultRelayState = spBase+"/saml/metadata", []string{spBase + "/saml/acs"}, "memberOf", "/c/acme/"
+		s.Attributes = append(s.Attributes,
+			directory.AttributeStatement{Name: "department", Source: directory.AttributeSource{Constant: "Engineering"}, Enabled: true},
+			directory.AttributeStatement{Name: "employeeNumber", Source: directory.AttributeSource{Attribute: "employeeIdentifier"}, Enabled: false})
+	})
+	md, err := e.cat.Metadata(ctx, "quip")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +156,27 @@ func newEnv(t *testing.T) *env {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	e.cat.bound[app.App.ID] = e.group
+	if _, err := e.apps.BindGroups(ctx, directory.SystemActor, e.appID, []string{e.group}); err != nil {
+		t.Fatal(err)
+	}
 	return e
+}
+
+// updateSSO changes the Quip app's SSO settings through the use case.
+func (e *env) updateSSO(t *testing.T, fn func(s *directory.AppSSO)) {
+	t.Helper()
+	var cur *directory.AppSSO
+	if err := e.store.View(ctx, func(tx directory.Tx) error {
+		var err error
+		cur, err = tx.GetAppSSO(ctx, e.appID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fn(cur)
+	if _, err := e.apps.PutAppSSO(ctx, directory.SystemActor, e.appID, *cur); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // user creates an activated user with a password, in the bound group when member.

@@ -17,7 +17,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/jumpgate-idp/jumpgate/internal/samlidp"
-	"github.com/jumpgate-idp/jumpgate/internal/web/sso"
+	"github.com/jumpgate-idp/jumpgate/internal/directory"
 )
 
 // spClient makes AuthnRequests as the SP would (crewjam's SP code).
@@ -124,7 +124,7 @@ func TestSignedRequestsRequiredWhenSPCertificateSet(t *testing.T) {
 	e := newEnv(t)
 	e.user(t, "alice", true)
 	key := spKey(t)
-	e.cat.update("quip", func(a *sso.App) { a.Config.SPCertificate = key.Certificate() })
+	e.updateSSO(t, func(s *directory.AppSSO) { s.SPCertificate = string(key.CertificatePEM()) })
 	app, _ := e.cat.SSOApp(ctx, "quip")
 	spEntity, acs := app.Config.SPEntityID, app.Config.ACSURLs[0]
 	b := newBrowser(t)

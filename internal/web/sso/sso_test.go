@@ -179,7 +179,9 @@ func TestDeactivatedSSOIsRefused(t *testing.T) {
 	e.user(t, "erin", true)
 	b := newBrowser(t)
 	tiles := consoleLogin(t, e, b, "erin")
-	e.cat.update("quip", func(a *sso.App) { a.App.SSOActive = false })
+	if _, err := e.apps.SetSSOActive(ctx, directory.SystemActor, e.appID, false); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range []page{
 		b.get(e.quipHS.URL + "/c/acme/saml/login"),
 		b.post(e.jg.URL+"/saml2/quip/launch", map[string][]string{"csrf_token": {hidden(tiles.body).Get("csrf_token")}}),

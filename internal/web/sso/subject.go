@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/samlidp"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 )
@@ -16,34 +17,12 @@ import (
 // attribute is empty are left out) and, when the app names a groups
 // attribute, the names of the user's groups, sorted.
 func Subject(app *App, u *directory.User, groupNames []string, secret []byte) samlidp.Subject {
+	names := append([]string(nil), groupNames...)
+	sort.Strings(names)
 	var s samlidp.Subject
-	switch app.SSO.NameIDFormat {
-	case directory.NameIDPersistent:
+	s.NameID, s.Attributes = lifecycle.AssertionAttributes(&app.SSO, u, names)
+	if app.SSO.NameIDFormat == directory.NameIDPersistent {
 		s.NameID = samlidp.PersistentNameID(secret, app.Config.SPEntityID, u.ID)
-	default:
-		attr := app.SSO.NameIDAttribute
-		if attr == "" {
-			attr = "email"
-		}
-		s.NameID, _ = directory.UserAttribute(u, attr)
-	}
-	for _, st := range app.SSO.Attributes {
-		if !st.Enabled {
-			continue
-		}
-		v := st.Source.Constant
-		if st.Source.Attribute != "" {
-			v, _ = directory.UserAttribute(u, st.Source.Attribute)
-		}
-		if v == "" {
-			continue
-		}
-		s.Attributes = append(s.Attributes, samlidp.Attribute{Name: st.Name, Values: []string{v}})
-	}
-	if app.SSO.GroupsAttribute != "" && len(groupNames) > 0 {
-		names := append([]string(nil), groupNames...)
-		sort.Strings(names)
-		s.Attributes = append(s.Attributes, samlidp.Attribute{Name: app.SSO.GroupsAttribute, Values: names})
 	}
 	return s
 }
