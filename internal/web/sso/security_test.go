@@ -16,8 +16,8 @@ import (
 	"github.com/crewjam/saml"
 	dsig "github.com/russellhaering/goxmldsig"
 
-	"github.com/jumpgate-idp/jumpgate/internal/samlidp"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/samlidp"
 )
 
 // spClient makes AuthnRequests as the SP would (crewjam's SP code).
