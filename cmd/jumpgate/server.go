@@ -13,6 +13,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
+	"github.com/jumpgate-idp/jumpgate/internal/userauth"
 	"github.com/jumpgate-idp/jumpgate/internal/web"
 	"github.com/jumpgate-idp/jumpgate/internal/web/api"
 )
@@ -95,6 +96,9 @@ type app struct {
 	sealer  *secrets.Sealer
 	service *lifecycle.Service
 	logger  *slog.Logger
+	// users signs directory users in (set when the console is mounted).
+	users            *userauth.Service
+	persistentSecret []byte
 }
 
 func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app, error) {
@@ -103,7 +107,7 @@ func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app
 		return nil, err
 	}
 	svc := &lifecycle.Service{Store: st, Now: m.Now, Rand: m.Rand}
-	return &app{store: st, sealer: sealer, service: svc, logger: logger}, nil
+	return &app{store: st, sealer: sealer, service: svc, logger: logger, persistentSecret: persistentNameIDSecret(key)}, nil
 }
 
 // serve listens on cfg.Addr and answers until ctx is done.
@@ -115,6 +119,10 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce fu
 		return fmt.Errorf("listen on %s (--addr): %w", cfg.Addr, err)
 	}
 	url := cfg.PublicURL(ln.Addr())
+	if err := mountSignIn(srv, a, url, m); err != nil {
+		ln.Close()
+		return err
+	}
 	a.logger.Info("listening", "addr", ln.Addr().String(), "url", url)
 	if announce != nil {
 		announce(url)
