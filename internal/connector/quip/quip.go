@@ -56,6 +56,7 @@ func New(cfg connector.Config) (*Connector, error) {
 		UserDeleteDeactivates: true,
 		GroupLookupByListing:  true,
 		ReadOnlyTest:          true,
+		EmailFilterAttr:       "emails",
 	})
 	if err != nil {
 		return nil, err

@@ -39,6 +39,9 @@ type Options struct {
 	ReadOnlyTest bool
 	// PageSize is the count asked per list page (default 100).
 	PageSize int
+	// EmailFilterAttr is the attribute FindUserByEmail filters on
+	// (default "emails.value"; Quip documents "emails").
+	EmailFilterAttr string
 }
 
 // Client is the generic SCIM connector. It implements
@@ -71,6 +74,9 @@ func New(cfg connector.Config, base string, opt Options) (*Client, error) {
 	}
 	if opt.PageSize <= 0 {
 		opt.PageSize = 100
+	}
+	if opt.EmailFilterAttr == "" {
+		opt.EmailFilterAttr = "emails.value"
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return &Client{cfg: cfg.WithDefaults(), base: strings.TrimRight(u.String(), "/"), opt: opt}, nil

@@ -47,14 +47,14 @@ func quoteFilter(v string) string {
 }
 
 // FindUserByEmail implements connector.Connector. It filters on
-// emails.value and still checks the answer itself, in case the app
+// Options.EmailFilterAttr and still checks the answer itself, in case the app
 // ignores filters.
 func (c *Client) FindUserByEmail(ctx context.Context, email string) (*connector.RemoteUser, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
 		return nil, &connector.Error{Op: "FindUserByEmail", Detail: "email is empty"}
 	}
-	q := url.Values{"filter": {"emails.value eq " + quoteFilter(email)}, "count": {"20"}}
+	q := url.Values{"filter": {c.opt.EmailFilterAttr + " eq " + quoteFilter(email)}, "count": {"20"}}
 	var page wireList
 	if _, err := c.do(ctx, "FindUserByEmail", "GET", "/Users", q, nil, &page); err != nil {
 		return nil, err
