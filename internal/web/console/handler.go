@@ -153,7 +153,6 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request, next string) *
 		return sess
 	}
 	if directory.ErrorCode(err) == directory.EUNAUTHORIZED {
-		h.Cookies.Clear(w)
 		http.Redirect(w, r, "/console/login?next="+next, http.StatusSeeOther)
 		return nil
 	}
