@@ -444,7 +444,7 @@ func testAppSSOSettings(t *testing.T, dsn string) {
 	got, err := put(func(x *directory.AppSSO) {
 		x.SPEntityID, x.ACSURLs = "https://Quip.example.com", []string{"https://quip.example.com/saml/acs", "http://localhost:9000/acs"}
 		x.Attributes[0].Source = directory.AttributeSource{Attribute: "username"} // source editable
-		x.Attributes[1].Enabled = false                                         // toggled off
+		x.Attributes[1].Enabled = false                                           // toggled off
 		x.Attributes[2].Source = directory.AttributeSource{Constant: "Staff"}
 		x.Attributes = append(x.Attributes, directory.AttributeStatement{Name: "dept", Source: directory.AttributeSource{Constant: "R&D"}, Enabled: true})
 		x.GroupsAttribute = "memberOf"

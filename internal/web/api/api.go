@@ -62,6 +62,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 
 	// Change records carry every attribute's history: admins only.
 	h.handle(mux, "GET /api/v1/changes", writeOnly, h.listChanges)
+
+	h.mountApps(mux)
 }
 
 // Routes lists the patterns Mount registered, in order.
