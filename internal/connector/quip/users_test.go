@@ -104,6 +104,13 @@ func TestUserLifecycle(t *testing.T) {
 		}
 	}
 
+	// An emptied employee id removes externalId.
+	desired.EmployeeID = ""
+	after, changes, err = e.conn.UpdateUser(ctx, u.ID, desired, after)
+	if err != nil || after.ExternalID != "" || len(changes) != 1 || changes[0].Field != "externalId" {
+		t.Fatalf("externalId removal: %+v %+v %v", after, changes, err)
+	}
+
 	// Deprovision, then the deactivated user is still found by email.
 	if err := e.conn.SetActive(ctx, u.ID, false); err != nil {
 		t.Fatal(err)

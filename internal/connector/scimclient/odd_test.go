@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,3 +115,33 @@ func TestDecodeError(t *testing.T) {
 		}
 	}
 }
+
+// A page over MaxResponseBytes is asked again with half the count.
+func TestListHalvesOversizedPages(t *testing.T) {
+	pad := strings.Repeat("m", 100_000)
+	var counts []string
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		counts = append(counts, q.Get("count"))
+		start, count, total := atoi(q.Get("startIndex")), atoi(q.Get("count")), 20
+		var res []string
+		for i := start; i < start+count && i <= total; i++ {
+			res = append(res, `{"id":"g`+strconv.Itoa(i)+`","displayName":"`+pad+`"}`)
+		}
+		w.Write([]byte(`{"totalResults":20,"Resources":[` + strings.Join(res, ",") + `]}`))
+	}))
+	defer hs.Close()
+	c, err := scimclient.New(connector.Config{Token: "t", MaxResponseBytes: 1 << 20}, hs.URL, scimclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := c.ListGroups(context.Background(), func(connector.RemoteGroup) error { n++; return nil }); err != nil || n != 20 {
+		t.Fatalf("%d groups, %v", n, err)
+	}
+	if strings.Join(counts, ",") != "100,50,25,12,6,6,6,6" {
+		t.Fatalf("counts asked %v", counts)
+	}
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
