@@ -113,7 +113,8 @@ func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app
 // serve listens on cfg.Addr and answers until ctx is done.
 func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce func(url string)) error {
 	srv := web.NewServer(web.Options{Logger: a.logger, Ping: a.store.Ping, ShutdownTimeout: cfg.ShutdownTimeout, Now: m.Now})
-	srv.Mount(&api.Handler{Store: a.store, Service: a.service, Auth: &auth.Authenticator{Store: a.store, Now: m.Now}})
+	apiHandler := &api.Handler{Store: a.store, Service: a.service, Auth: &auth.Authenticator{Store: a.store, Now: m.Now}}
+	srv.Mount(apiHandler)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (--addr): %w", cfg.Addr, err)
@@ -123,6 +124,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce fu
 		ln.Close()
 		return err
 	}
+	apiHandler.Users = a.users
 	a.logger.Info("listening", "addr", ln.Addr().String(), "url", url)
 	if announce != nil {
 		announce(url)

@@ -8,6 +8,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/auth"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
+	"github.com/jumpgate-idp/jumpgate/internal/userauth"
 	"github.com/jumpgate-idp/jumpgate/internal/web"
 )
 
@@ -22,6 +23,8 @@ type Handler struct {
 	Store   directory.Store
 	Service *lifecycle.Service
 	Auth    *auth.Authenticator
+	// Users makes activation links; the activation-link route answers 503 without it.
+	Users *userauth.Service
 
 	routes []string
 }
@@ -50,6 +53,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.handle(mux, "POST /api/v1/users/{id}/suspend", writeOnly, h.suspendUser)
 	h.handle(mux, "POST /api/v1/users/{id}/activate", writeOnly, h.activateUser)
 	h.handle(mux, "GET /api/v1/users/{id}/groups", readOnly, h.userGroups)
+	h.handle(mux, "POST /api/v1/users/{id}/activation-link", writeOnly, h.createActivationLink)
 
 	h.handle(mux, "GET /api/v1/groups", readOnly, h.listGroups)
 	h.handle(mux, "POST /api/v1/groups", writeOnly, h.createGroup)
