@@ -16,8 +16,10 @@ import (
 
 var ctx = context.Background()
 
-func TestPasswordLogin(t *testing.T) {
-	e := newEnv(t)
+func TestPasswordLogin(t *testing.T) { backends(t, testPasswordLogin) }
+
+func testPasswordLogin(t *testing.T, dsn string) {
+	e := newEnv(t, dsn)
 	u := e.user(t, "alice", directory.UserActivated, goodPW)
 	e.user(t, "sam", directory.UserSuspended, goodPW)
 	e.user(t, "stan", directory.UserStaged, goodPW)
@@ -57,8 +59,10 @@ func TestPasswordLogin(t *testing.T) {
 	}
 }
 
-func TestActivationLink(t *testing.T) {
-	e := newEnv(t)
+func TestActivationLink(t *testing.T) { backends(t, testActivationLink) }
+
+func testActivationLink(t *testing.T, dsn string) {
+	e := newEnv(t, dsn)
 	u := e.user(t, "bob", directory.UserActivated, "")
 	link, err := e.svc.CreateActivationLink(ctx, u.ID)
 	if err != nil {
@@ -98,8 +102,10 @@ func TestActivationLink(t *testing.T) {
 	}
 }
 
-func TestTOTPAndRecoveryCodes(t *testing.T) {
-	e := newEnv(t)
+func TestTOTPAndRecoveryCodes(t *testing.T) { backends(t, testTOTPAndRecoveryCodes) }
+
+func testTOTPAndRecoveryCodes(t *testing.T, dsn string) {
+	e := newEnv(t, dsn)
 	u := e.user(t, "carol", directory.UserActivated, goodPW)
 	enr, err := e.svc.BeginTOTP(ctx, u.ID)
 	if err != nil {
@@ -166,8 +172,10 @@ func TestTOTPAndRecoveryCodes(t *testing.T) {
 	}
 }
 
-func TestSessionLifetime(t *testing.T) {
-	e := newEnv(t)
+func TestSessionLifetime(t *testing.T) { backends(t, testSessionLifetime) }
+
+func testSessionLifetime(t *testing.T, dsn string) {
+	e := newEnv(t, dsn)
 	e.svc.IdleTimeout = 30 * time.Minute
 	e.svc.AbsoluteTimeout = 2 * time.Hour
 	u := e.user(t, "dave", directory.UserActivated, goodPW)
@@ -230,8 +238,10 @@ func TestSessionLifetime(t *testing.T) {
 	}
 }
 
-func TestThrottling(t *testing.T) {
-	e := newEnv(t)
+func TestThrottling(t *testing.T) { backends(t, testThrottling) }
+
+func testThrottling(t *testing.T, dsn string) {
+	e := newEnv(t, dsn)
 	e.svc.MaxPerAccount = 3
 	e.svc.MaxPerAddress = 5
 	e.user(t, "erin", directory.UserActivated, goodPW)
@@ -269,8 +279,10 @@ func TestThrottling(t *testing.T) {
 	}
 }
 
-func TestCSRF(t *testing.T) {
-	e := newEnv(t)
+func TestCSRF(t *testing.T) { backends(t, testCSRF) }
+
+func testCSRF(t *testing.T, dsn string) {
+	e := newEnv(t, dsn)
 	e.user(t, "gina", directory.UserActivated, goodPW)
 	res, err := e.svc.Login(ctx, userauth.LoginRequest{Login: "gina", Password: goodPW})
 	if err != nil {
