@@ -90,7 +90,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "j.db"))
+	return newEnvDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "j.db"))
+}
+
+func newEnvDSN(t *testing.T, dsn string) *env {
+	t.Helper()
+	st, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

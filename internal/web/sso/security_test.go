@@ -83,8 +83,10 @@ func deflate64(t *testing.T, data []byte) string {
 	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
-func TestHostileAuthnRequestsAreRefused(t *testing.T) {
-	e := newEnv(t)
+func TestHostileAuthnRequestsAreRefused(t *testing.T) { backends(t, testHostileAuthnRequestsAreRefused) }
+
+func testHostileAuthnRequestsAreRefused(t *testing.T, dsn string) {
+	e := newEnvDSN(t, dsn)
 	e.user(t, "alice", true)
 	app, _ := e.cat.SSOApp(ctx, "quip")
 	spEntity, acs := app.Config.SPEntityID, app.Config.ACSURLs[0]

@@ -23,8 +23,10 @@ func inResponseTo(t *testing.T, samlResponse string) string {
 	return string(m[1])
 }
 
-func TestSPInitiatedSignInToQuipWithJIT(t *testing.T) {
-	e := newEnv(t)
+func TestSPInitiatedSignInToQuipWithJIT(t *testing.T) { backends(t, testSPInitiatedSignInToQuipWithJIT) }
+
+func testSPInitiatedSignInToQuipWithJIT(t *testing.T, dsn string) {
+	e := newEnvDSN(t, dsn)
 	e.user(t, "alice", true)
 	b := newBrowser(t)
 	// Start at quipsim's SSO link: it redirects to Jumpgate, which asks to sign in.
