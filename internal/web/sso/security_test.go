@@ -83,7 +83,9 @@ func deflate64(t *testing.T, data []byte) string {
 	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
-func TestHostileAuthnRequestsAreRefused(t *testing.T) { backends(t, testHostileAuthnRequestsAreRefused) }
+func TestHostileAuthnRequestsAreRefused(t *testing.T) {
+	backends(t, testHostileAuthnRequestsAreRefused)
+}
 
 func testHostileAuthnRequestsAreRefused(t *testing.T, dsn string) {
 	e := newEnvDSN(t, dsn)

@@ -23,7 +23,9 @@ func inResponseTo(t *testing.T, samlResponse string) string {
 	return string(m[1])
 }
 
-func TestSPInitiatedSignInToQuipWithJIT(t *testing.T) { backends(t, testSPInitiatedSignInToQuipWithJIT) }
+func TestSPInitiatedSignInToQuipWithJIT(t *testing.T) {
+	backends(t, testSPInitiatedSignInToQuipWithJIT)
+}
 
 func testSPInitiatedSignInToQuipWithJIT(t *testing.T, dsn string) {
 	e := newEnvDSN(t, dsn)
