@@ -68,6 +68,8 @@ type cli struct {
 	Version versionCmd `cmd:"" help:"Print the version."`
 	Users   usersCmd   `cmd:"" help:"Manage users through the API (--url, --api-key)."`
 	Groups  groupsCmd  `cmd:"" help:"Manage groups and members through the API (--url, --api-key)."`
+	Apps    appsCmd    `cmd:"" help:"Manage applications, their metadata and group bindings through the API (--url, --api-key)."`
+	Catalog catalogCmd `cmd:"" help:"Browse the application catalog through the API (--url, --api-key)."`
 	Admins  adminsCmd  `cmd:"" help:"Manage administrator accounts directly in the database."`
 }
 
