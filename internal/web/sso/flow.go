@@ -118,7 +118,14 @@ func (h *Handler) handleSSO(w http.ResponseWriter, r *http.Request) {
 		h.internal(w, r, err)
 		return
 	}
-	http.Redirect(w, r, h.loginPath()+"?pending="+id, http.StatusSeeOther)
+	if req.ForceAuthn {
+		http.Redirect(w, r, h.loginPath()+"?pending="+id, http.StatusSeeOther)
+		return
+	}
+	// A cross-site POST (HTTP-POST binding) carries no SameSite=Lax cookie,
+	// so "no session" may be wrong: look again after a top-level GET, which
+	// does carry it, and only then ask the user to sign in.
+	http.Redirect(w, r, ContinuePath(id), http.StatusSeeOther)
 }
 
 // noPassive answers IsPassive without a session with a NoPassive status.

@@ -154,8 +154,13 @@ func TestRelayStateOnlyReachesTheACS(t *testing.T) {
 	b.c.CheckRedirect = func(req *http.Request, via []*http.Request) error { return http.ErrUseLastResponse }
 	start := b.get(e.redirectURL(t, e.spClient(t, app.Config.SPEntityID, app.Config.ACSURLs[0], nil), evil, nil))
 	loc := start.header.Get("Location")
-	if start.status != 303 || !strings.HasPrefix(loc, "/console/login?pending=") || strings.Contains(loc, "evil") {
+	if start.status != 303 || !strings.HasPrefix(loc, "/sso/continue?pending=") || strings.Contains(loc, "evil") {
 		t.Fatalf("start: %d %q", start.status, loc)
+	}
+	cont := b.get(e.jg.URL + loc)
+	loc = cont.header.Get("Location")
+	if cont.status != 303 || !strings.HasPrefix(loc, "/console/login?pending=") || strings.Contains(loc, "evil") {
+		t.Fatalf("continue without a session: %d %q", cont.status, loc)
 	}
 	login := b.get(e.jg.URL + loc)
 	f := hidden(login.body)

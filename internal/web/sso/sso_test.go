@@ -2,10 +2,15 @@ package sso_test
 
 import (
 	"encoding/base64"
+	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/beevik/etree"
+	"github.com/crewjam/saml"
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/web/sso"
@@ -214,4 +219,42 @@ func TestMetadata(t *testing.T) {
 			t.Fatalf("%s: %d %s", path, p.status, p.body)
 		}
 	}
+}
+
+// The HTTP-POST binding arrives cross-site, without the SameSite=Lax
+// session cookie: the user is not asked to sign in again, because the
+// request is looked at again after a top-level GET that carries the cookie.
+func TestPostBindingWithSessionNeedsNoNewSignIn(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "fay", true)
+	b := newBrowser(t)
+	consoleLogin(t, e, b, "fay")
+	app, _ := e.cat.SSOApp(ctx, "quip")
+	sp := e.spClient(t, app.Config.SPEntityID, app.Config.ACSURLs[0], nil)
+	req, err := sp.MakeAuthenticationRequest(e.jg.URL+"/saml2/quip", saml.HTTPPostBinding, saml.HTTPPostBinding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := etree.NewDocument()
+	doc.SetRoot(req.Element())
+	raw, _ := doc.WriteToBytes()
+	form := url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString(raw)}, "RelayState": {"/c/acme/doc/1"}}
+	crossSite := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := crossSite.PostForm(e.jg.URL+"/saml2/quip", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc := res.Header.Get("Location")
+	if res.StatusCode != 303 || !strings.HasPrefix(loc, "/sso/continue?pending=") {
+		t.Fatalf("POST binding: %d %q", res.StatusCode, loc)
+	}
+	acs, out := autoPost(t, b.get(e.jg.URL+loc))
+	if acs != app.Config.ACSURLs[0] || out.Get("RelayState") != "/c/acme/doc/1" {
+		t.Fatalf("posted to %s with %q", acs, out.Get("RelayState"))
+	}
+	if id := inResponseTo(t, out.Get("SAMLResponse")); id != req.ID {
+		t.Fatalf("InResponseTo %q, want %q", id, req.ID)
+	}
+	e.verify(t, out.Get("SAMLResponse"), []string{req.ID})
 }
