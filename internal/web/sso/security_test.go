@@ -18,6 +18,7 @@ import (
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/samlidp"
+	"github.com/jumpgate-idp/jumpgate/internal/web/sso"
 )
 
 // spClient makes AuthnRequests as the SP would (crewjam's SP code).
@@ -190,4 +191,32 @@ func TestRelayStateOnlyReachesTheACS(t *testing.T) {
 			t.Fatalf("next %q: %d %q", next, p.status, l)
 		}
 	}
+}
+
+func TestForceAuthnAndIsPassive(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "gus", true)
+	app, _ := e.cat.SSOApp(ctx, "quip")
+	sp := e.spClient(t, app.Config.SPEntityID, app.Config.ACSURLs[0], nil)
+	yes := true
+
+	// IsPassive without a session: a NoPassive status to the ACS, no assertion.
+	b := newBrowser(t)
+	acs, form := autoPost(t, b.get(e.redirectURL(t, sp, "", func(r *saml.AuthnRequest) { r.IsPassive = &yes })))
+	raw, _ := base64.StdEncoding.DecodeString(form.Get("SAMLResponse"))
+	if acs != app.Config.ACSURLs[0] || !strings.Contains(string(raw), saml.StatusNoPassive) || strings.Contains(string(raw), "Assertion ") {
+		t.Fatalf("passive: %s", raw)
+	}
+	if ev := e.events.last(t); ev.Decision != sso.DecisionRefused || e.events.issued() != 0 {
+		t.Fatalf("event %+v", ev)
+	}
+
+	// ForceAuthn with a session: the user signs in again first.
+	consoleLogin(t, e, b, "gus")
+	p := b.get(e.redirectURL(t, sp, "", func(r *saml.AuthnRequest) { r.ForceAuthn = &yes }))
+	if p.url.Path != "/console/login" || strings.Contains(p.body, "SAMLResponse") {
+		t.Fatalf("ForceAuthn went straight through: %s", p.url)
+	}
+	_, form = autoPost(t, b.signIn(p, "gus"))
+	e.verify(t, form.Get("SAMLResponse"), []string{inResponseTo(t, form.Get("SAMLResponse"))})
 }
