@@ -88,12 +88,12 @@ type env struct {
 	spKey   *samlidp.KeyPair // the SP's signing key (for signed-request tests)
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "j.db"))
 }
 
-func newEnvDSN(t *testing.T, dsn string) *env {
+func newEnvDSN(t testing.TB, dsn string) *env {
 	t.Helper()
 	st, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
@@ -168,7 +168,7 @@ func newEnvDSN(t *testing.T, dsn string) *env {
 }
 
 // updateSSO changes the Quip app's SSO settings through the use case.
-func (e *env) updateSSO(t *testing.T, fn func(s *directory.AppSSO)) {
+func (e *env) updateSSO(t testing.TB, fn func(s *directory.AppSSO)) {
 	t.Helper()
 	var cur *directory.AppSSO
 	if err := e.store.View(ctx, func(tx directory.Tx) error {
@@ -185,7 +185,7 @@ func (e *env) updateSSO(t *testing.T, fn func(s *directory.AppSSO)) {
 }
 
 // user creates an activated user with a password, in the bound group when member.
-func (e *env) user(t *testing.T, name string, member bool) *directory.User {
+func (e *env) user(t testing.TB, name string, member bool) *directory.User {
 	t.Helper()
 	now := time.Now()
 	u := &directory.User{ID: uuid.NewString(), Username: name, Email: name + "@example.com", FirstName: strings.ToUpper(name[:1]) + name[1:],
@@ -223,11 +223,11 @@ func (e *env) setState(t *testing.T, id string, s directory.UserState) {
 }
 
 type browser struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
 }
@@ -276,7 +276,7 @@ func hidden(body string) url.Values {
 }
 
 // autoPost parses the IdP's auto-post page: the ACS and the form.
-func autoPost(t *testing.T, p page) (string, url.Values) {
+func autoPost(t testing.TB, p page) (string, url.Values) {
 	t.Helper()
 	m := actionRE.FindStringSubmatch(p.body)
 	if p.status != 200 || m == nil {

@@ -81,7 +81,7 @@ func testSPInitiatedSignInToQuipWithJIT(t *testing.T, dsn string) {
 }
 
 // consoleLogin signs in at the console and returns the tiles page.
-func consoleLogin(t *testing.T, e *env, b *browser, login string) page {
+func consoleLogin(t testing.TB, e *env, b *browser, login string) page {
 	t.Helper()
 	p := b.signIn(b.get(e.jg.URL+"/console"), login)
 	if p.status != 200 || p.url.Path != "/console" {
