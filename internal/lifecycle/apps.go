@@ -122,7 +122,7 @@ func (s *Service) CreateApp(ctx context.Context, actor directory.Actor, in NewAp
 	var sso *directory.AppSSO
 	var key *directory.AppKey
 	if tpl.Capabilities.SSOSAML {
-		if key, err = s.newAppKey(a.ID, keyAlg, tpl.Name+" ("+a.Label+")", now); err != nil {
+		if key, err = s.newAppKey(a.ID, keyAlg, certCommonName(&directory.App{Label: a.Label, Slug: directory.Slugify(a.Label)}), now); err != nil {
 			return nil, err
 		}
 		key.Status = directory.KeyActive
@@ -132,7 +132,7 @@ func (s *Service) CreateApp(ctx context.Context, actor directory.Actor, in NewAp
 			sso.SignatureAlgorithm = directory.SigECDSASHA256
 		}
 	}
-	err = s.commit(ctx, func(tx directory.Tx) ([]directory.Change, error) {
+	create := func(tx directory.Tx) ([]directory.Change, error) {
 		a.Slug = customSlug
 		if a.Slug == "" {
 			var err error
@@ -165,11 +165,30 @@ func (s *Service) CreateApp(ctx context.Context, actor directory.Actor, in NewAp
 			fields = append(fields, directory.FieldChange{Field: "idpUrl", To: a.IdPURL})
 		}
 		return []directory.Change{appChange(actor, directory.AppCreated, &a, now, fields)}, nil
-	})
+	}
+	// A concurrent creation may take the free slug first: try again.
+	for attempt := 0; ; attempt++ {
+		err = s.commit(ctx, create)
+		if err == nil || customSlug != "" || attempt == 9 || !conflictOn(err, "slug") {
+			break
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &a, nil
+}
+
+func conflictOn(err error, field string) bool {
+	if directory.ErrorCode(err) != directory.ECONFLICT {
+		return false
+	}
+	for _, f := range directory.ErrorFields(err) {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 // freeSlug returns base, or base-2, base-3, ... whichever is not taken.

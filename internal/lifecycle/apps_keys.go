@@ -137,8 +137,12 @@ func (s *Service) RegenerateKey(ctx context.Context, actor directory.Actor, appI
 	if err != nil {
 		return nil, err
 	}
+	cn, err := s.keyCommonName(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
-	k, err := s.newAppKey(appID, ka, "Jumpgate "+appID, now)
+	k, err := s.newAppKey(appID, ka, cn, now)
 	if err != nil {
 		return nil, err
 	}
@@ -185,12 +189,42 @@ func (s *Service) PrepareNextKey(ctx context.Context, actor directory.Actor, app
 	if err != nil {
 		return nil, err
 	}
+	cn, err := s.keyCommonName(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
-	k, err := s.newAppKey(appID, ka, "Jumpgate "+appID, now)
+	k, err := s.newAppKey(appID, ka, cn, now)
 	if err != nil {
 		return nil, err
 	}
 	return s.installKey(ctx, actor, appID, k, directory.KeyNext, "next_prepared", now)
+}
+
+// keyCommonName checks that the app exists and has SAML before a key is
+// generated for it, and names the certificate after it.
+func (s *Service) keyCommonName(ctx context.Context, appID string) (string, error) {
+	var cn string
+	err := s.Store.View(ctx, func(tx directory.Tx) error {
+		a, err := samlApp(tx, ctx, appID)
+		if err == nil {
+			cn = certCommonName(a)
+		}
+		return err
+	})
+	return cn, err
+}
+
+// certCommonName is the subject of an app's generated certificates.
+func certCommonName(a *directory.App) string {
+	cn := "Jumpgate " + a.Label
+	if len(cn) > 64 { // the X.520 upper bound of a common name
+		cn = "Jumpgate " + a.Slug
+	}
+	if len(cn) > 64 {
+		cn = cn[:64]
+	}
+	return cn
 }
 
 // installKey stores k with status st, retiring the active key (st active)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -538,5 +540,41 @@ func checkMetadata(t *testing.T, xml []byte, idpURL, certPEM string) {
 	}
 	if !strings.Contains(s, `entityID="`+idpURL+`"`) {
 		t.Fatalf("metadata entityID is not the IdP URL:\n%s", s)
+	}
+}
+
+func TestConcurrentSameLabel(t *testing.T) { backends(t, testConcurrentSameLabel) }
+
+func testConcurrentSameLabel(t *testing.T, dsn string) {
+	s := newAppService(t, dsn)
+	var n atomic.Int64
+	s.NewID = func() string { return fmt.Sprintf("app-%03d", n.Add(1)) }
+	const count = 6
+	errs := make(chan error, count)
+	for i := 0; i < count; i++ {
+		go func() {
+			_, err := s.CreateApp(context.Background(), actor, lifecycle.NewApp{TemplateID: "bookmark", Label: "Same", BookmarkURL: "https://example.com/"})
+			errs <- err
+		}()
+	}
+	var failed []error
+	for i := 0; i < count; i++ {
+		if err := <-errs; err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) > 0 {
+		t.Fatal(failed)
+	}
+	slugs := map[string]bool{}
+	s.Store.View(context.Background(), func(tx directory.Tx) error {
+		as, _, err := tx.ListApps(context.Background(), directory.AppFilter{})
+		for _, a := range as {
+			slugs[a.Slug] = true
+		}
+		return err
+	})
+	if len(slugs) != count || !slugs["same"] || !slugs["same-6"] {
+		t.Fatalf("slugs = %v", slugs)
 	}
 }
