@@ -15,6 +15,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/samlidp"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
+	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 )
 
 const testBase = "https://sso.example.com"
@@ -345,10 +346,36 @@ func testAppKeys(t *testing.T, dsn string) {
 	if err != nil || len(infos) != 3 || infos[0].ID != up.ID || infos[0].FingerprintSHA256 == "" {
 		t.Fatalf("AppKeys: %+v, %v", infos, err)
 	}
-	for _, k := range appKeys(t, s, app.ID) {
-		if strings.Contains(k.SealedKey, "PRIVATE") {
-			t.Fatal("a private key is stored in clear")
+	// No column of app_keys holds a private key in clear: read them raw.
+	err = s.Store.(*sqlstore.Store).ViewTx(ctx, func(tx *sqlstore.Tx) error {
+		rows, err := tx.Query(ctx, "SELECT id, sealed_key, certificate FROM app_keys")
+		if err != nil {
+			return err
 		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var id, sealed, cert string
+			if err := rows.Scan(&id, &sealed, &cert); err != nil {
+				return err
+			}
+			n++
+			for _, v := range []string{sealed, cert} {
+				if strings.Contains(v, "PRIVATE KEY") || strings.Contains(v, string(keyPEM[40:80])) {
+					t.Fatalf("key %s is stored in clear", id)
+				}
+			}
+			if !strings.HasPrefix(sealed, "v1:") {
+				t.Fatalf("key %s: sealed_key = %.20q", id, sealed)
+			}
+		}
+		if n != 3 {
+			t.Fatalf("%d keys stored", n)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if cfg := configure(t, s, app.ID); cfg.Signature != samlidp.ECDSASHA256 {
 		t.Fatalf("signature after EC upload = %s", cfg.Signature)
