@@ -50,7 +50,8 @@ func (s *Service) dummyHash() string {
 	return s.dummy
 }
 
-// Login checks a password. Unknown accounts, wrong passwords, users without
+// Login checks a password (and re-hashes it when the Hasher's parameters
+// changed). Unknown accounts, wrong passwords, users without
 // a password and users that are not activated all get ErrInvalidCredentials
 // (the log says which); too many recent failures for the account or the
 // client address give ErrThrottled without checking the password.
@@ -92,7 +93,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 		_, _, _ = s.Hasher.Verify(s.dummyHash(), req.Password)
 		return nil, s.fail(ctx, log, login, req.ClientIP, "no password set")
 	}
-	ok, _, err := s.Hasher.Verify(cred.passwordHash, req.Password)
+	ok, rehash, err := s.Hasher.Verify(cred.passwordHash, req.Password)
 	if err != nil {
 		log.ErrorContext(ctx, "stored password hash unreadable", "err", err)
 		return nil, s.fail(ctx, log, login, req.ClientIP, "unreadable password hash")
@@ -104,7 +105,19 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 		return nil, s.fail(ctx, log, login, req.ClientIP, "user is "+string(u.State))
 	}
 	needsTOTP := cred.totpSealed != ""
+	newHash := ""
+	if rehash {
+		if newHash, err = s.Hasher.Hash(req.Password); err != nil {
+			return nil, err
+		}
+	}
 	token, sess, err := s.newSession(ctx, u, req.ClientIP, needsTOTP, func(tx *sqlstore.Tx) error {
+		if newHash != "" {
+			if _, err := tx.Exec(ctx, `UPDATE user_credentials SET password_hash = ?, updated_at = ? WHERE user_id = ? AND password_hash = ?`,
+				newHash, sqlstore.TimeValue(s.now()), u.ID, cred.passwordHash); err != nil {
+				return err
+			}
+		}
 		return clearAccount(ctx, tx, login)
 	})
 	if err != nil {

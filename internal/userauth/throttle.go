@@ -11,7 +11,8 @@ import (
 // Throttling counts failed sign-ins in the database (login_failures), one
 // row per failure and key, so that every replica sees the same counts. A key
 // is "acct:<login lower-cased>" or "ip:<client address>"; the window slides
-// with the clock, and rows older than it are deleted as new ones arrive.
+// with the clock, and rows older than it are deleted whenever a failure is
+// recorded.
 
 func accountKey(login string) string { return "acct:" + strings.ToLower(strings.TrimSpace(login)) }
 func addressKey(ip string) string    { return "ip:" + ip }
@@ -51,10 +52,11 @@ func (s *Service) recordFailure(ctx context.Context, login, ip string) error {
 		if ip != "" {
 			keys = append(keys, addressKey(ip))
 		}
+		// Forget every failure that has left the window, whatever its key.
+		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE at <= ?`, sqlstore.TimeValue(now.Add(-s.window()))); err != nil {
+			return err
+		}
 		for _, k := range keys {
-			if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE throttle_key = ? AND at <= ?`, k, sqlstore.TimeValue(now.Add(-s.window()))); err != nil {
-				return err
-			}
 			if _, err := tx.Exec(ctx, `INSERT INTO login_failures (throttle_key, at) VALUES (?, ?)`, k, sqlstore.TimeValue(now)); err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 	"github.com/jumpgate-idp/jumpgate/internal/userauth"
 )
 
@@ -312,5 +313,27 @@ func testCSRF(t *testing.T, dsn string) {
 	}
 	if req(map[string]string{"Sec-Fetch-Site": "cross-site"}) || req(map[string]string{"Origin": "https://evil.example"}) {
 		t.Fatal("cross origin accepted")
+	}
+}
+
+func TestPasswordRehashedWhenParametersChange(t *testing.T) { backends(t, testPasswordRehash) }
+
+func testPasswordRehash(t *testing.T, dsn string) {
+	e := newEnv(t, dsn)
+	e.user(t, "hana", directory.UserActivated, goodPW)
+	e.svc.Hasher.Params.Memory = 128
+	for i := 0; i < 2; i++ {
+		if _, err := e.svc.Login(ctx, userauth.LoginRequest{Login: "hana", Password: goodPW}); err != nil {
+			t.Fatalf("login %d after a parameter change: %v", i, err)
+		}
+	}
+	if _, err := e.svc.Login(ctx, userauth.LoginRequest{Login: "hana", Password: "wrong wrong wrong"}); !errors.Is(err, userauth.ErrInvalidCredentials) {
+		t.Fatal(err)
+	}
+	var hash string
+	if err := e.store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
+		return tx.QueryRow(ctx, `SELECT password_hash FROM user_credentials`).Scan(&hash)
+	}); err != nil || !strings.Contains(hash, "m=128,") {
+		t.Fatalf("stored hash %q %v", hash, err)
 	}
 }
