@@ -187,3 +187,33 @@ func (s *Service) RevokeUserSessions(ctx context.Context, userID string) (int, e
 	})
 	return int(n), err
 }
+
+// ListSessions returns the user's open sessions (not revoked, not past
+// their absolute end, not idle too long), newest first, without CSRF
+// tokens.
+func (s *Service) ListSessions(ctx context.Context, userID string) ([]Session, error) {
+	now := s.now()
+	var out []Session
+	err := s.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id_hash, mfa_pending, client_ip, created_at, last_seen_at, expires_at FROM user_sessions
+			WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND last_seen_at > ? ORDER BY created_at DESC, id_hash`,
+			userID, sqlstore.TimeValue(now), sqlstore.TimeValue(now.Add(-s.idle())))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ss Session
+			var pending int
+			var created, seen, expires int64
+			if err := rows.Scan(&ss.ID, &pending, &ss.ClientIP, &created, &seen, &expires); err != nil {
+				return sqlstore.MapError(err)
+			}
+			ss.UserID, ss.MFAPending = userID, pending != 0
+			ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = sqlstore.TimeOf(created), sqlstore.TimeOf(seen), sqlstore.TimeOf(expires)
+			out = append(out, ss)
+		}
+		return sqlstore.MapError(rows.Err())
+	})
+	return out, err
+}

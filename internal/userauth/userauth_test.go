@@ -216,6 +216,10 @@ func testSessionLifetime(t *testing.T, dsn string) {
 		t.Fatalf("logout: %v", err)
 	}
 	tok = login()
+	list, err := e.svc.ListSessions(ctx, u.ID)
+	if err != nil || len(list) != 1 || list[0].ID != userauth.HashToken(tok) || list[0].CSRFToken != "" {
+		t.Fatalf("sessions: %v %+v", err, list)
+	}
 	if n, err := e.svc.RevokeUserSessions(ctx, u.ID); err != nil || n < 1 || ok(tok) {
 		t.Fatalf("revoke all: %d %v", n, err)
 	}

@@ -354,3 +354,28 @@ func TestSignInErrors(t *testing.T) {
 		t.Fatalf("css: %d", p.status)
 	}
 }
+
+func TestSignOutEverywhere(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "eve", true)
+	one, two := newBrowser(t), newBrowser(t)
+	one.signIn(e, "eve")
+	two.signIn(e, "eve")
+	acct := one.get(e.hs.URL + "/console/account")
+	checkPage(t, acct)
+	if strings.Count(acct.body, "<tr><td>") != 2 || !strings.Contains(acct.body, "this browser") {
+		t.Fatalf("sessions: %s", acct.body)
+	}
+	if p := one.post(e.hs.URL+"/console/account/sessions/revoke", url.Values{"csrf_token": {"x"}}); p.status != 403 {
+		t.Fatalf("without CSRF: %d", p.status)
+	}
+	p := one.post(e.hs.URL+"/console/account/sessions/revoke", url.Values{"csrf_token": {hidden(acct.body).Get("csrf_token")}})
+	if p.status != 200 || !strings.Contains(p.body, "every session") {
+		t.Fatalf("revoke: %d", p.status)
+	}
+	for _, b := range []*browser{one, two} {
+		if p := b.get(e.hs.URL + "/console"); p.url.Path != "/console/login" {
+			t.Fatal("a session survived")
+		}
+	}
+}

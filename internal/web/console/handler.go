@@ -70,7 +70,8 @@ type Handler struct {
 //	GET  /console/login, POST           sign-in (?pending=<SSO request id> or ?next=/console/...)
 //	POST /console/login/totp            second step
 //	POST /console/logout
-//	GET  /console/account               TOTP status; POST /console/account/totp, /console/account/totp/confirm
+//	GET  /console/account               TOTP status and sessions; POST /console/account/totp,
+//	                                    /console/account/totp/confirm, /console/account/sessions/revoke
 //	GET  /console/apps/{id}/image       tile image
 //	GET  /console/static/console.css
 //	GET  /activate?token=..., POST /activate
@@ -84,6 +85,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/account", h.handleAccount)
 	mux.HandleFunc("POST /console/account/totp", h.handleTOTPBegin)
 	mux.HandleFunc("POST /console/account/totp/confirm", h.handleTOTPConfirm)
+	mux.HandleFunc("POST /console/account/sessions/revoke", h.handleRevokeSessions)
 	mux.HandleFunc("GET /console/apps/{id}/image", h.handleImage)
 	mux.HandleFunc("GET /console/static/console.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
@@ -116,6 +118,7 @@ type view struct {
 	Enrolment    *userauth.TOTPEnrolment
 	QR           template.URL
 	Codes        []string
+	Sessions     []userauth.Session
 	// activation
 	Token string
 }

@@ -61,7 +61,28 @@ func (h *Handler) accountView(w http.ResponseWriter, r *http.Request, sess *user
 		h.fail(w, r, err)
 		return view{}, false
 	}
-	return view{Title: "Account", Session: sess, TOTPOn: on, RecoveryLeft: left}, true
+	sessions, err := h.Users.ListSessions(r.Context(), sess.UserID)
+	if err != nil {
+		h.fail(w, r, err)
+		return view{}, false
+	}
+	return view{Title: "Account", Session: sess, TOTPOn: on, RecoveryLeft: left, Sessions: sessions}, true
+}
+
+// handleRevokeSessions signs the user out of every session, this one too.
+func (h *Handler) handleRevokeSessions(w http.ResponseWriter, r *http.Request) {
+	sess := h.postSession(w, r)
+	if sess == nil {
+		return
+	}
+	n, err := h.Users.RevokeUserSessions(r.Context(), sess.UserID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log().InfoContext(r.Context(), "user ended all sessions", "user", sess.UserID, "sessions", n)
+	h.Cookies.Clear(w)
+	h.render(w, r, http.StatusOK, "login", view{Title: "Sign in", Narrow: true, Notice: "You are signed out of every session."})
 }
 
 func (h *Handler) handleAccount(w http.ResponseWriter, r *http.Request) {
