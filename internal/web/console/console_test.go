@@ -292,7 +292,8 @@ func TestTilesAndImages(t *testing.T) {
 	wiki := mk("bookmark", "Wiki", "https://wiki.example/start", true)
 	hiddenApp := mk("quip", "Hidden", "", false)
 	unbound := mk("quip", "Unbound", "", true)
-	for _, a := range []*directory.App{quip, wiki, hiddenApp} {
+	scimOnly := mk("custom-scim", "Provisioning only", "", true)
+	for _, a := range []*directory.App{quip, wiki, hiddenApp, scimOnly} {
 		if _, err := e.apps.BindGroups(ctx, directory.SystemActor, a.ID, []string{e.group}); err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +312,7 @@ func TestTilesAndImages(t *testing.T) {
 	p := b.signIn(e, "cat")
 	checkPage(t, p)
 	if !strings.Contains(p.body, `action="/saml2/`+quip.Slug+`/launch"`) || !strings.Contains(p.body, `href="https://wiki.example/start"`) ||
-		strings.Contains(p.body, "Hidden") || strings.Contains(p.body, "Unbound") {
+		strings.Contains(p.body, "Hidden") || strings.Contains(p.body, "Unbound") || strings.Contains(p.body, "Provisioning only") {
 		t.Fatalf("tiles: %s", p.body)
 	}
 	if !strings.Contains(p.body, `src="/console/apps/`+quip.ID+`/image"`) {

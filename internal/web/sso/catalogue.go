@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"github.com/jumpgate-idp/jumpgate/internal/catalog"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 )
@@ -73,7 +74,8 @@ func (c Catalogue) Metadata(ctx context.Context, slug string) ([]byte, error) {
 }
 
 // PortalApps lists, by label, the apps shown in the portal that are bound
-// to a group of the user, when the user is activated.
+// to a group of the user, when the user is activated, and that have a
+// bookmark URL or SAML sign-in.
 func (c Catalogue) PortalApps(ctx context.Context, userID string) ([]directory.App, error) {
 	var out []directory.App
 	err := c.Service.Store.View(ctx, func(tx directory.Tx) error {
@@ -93,7 +95,7 @@ func (c Catalogue) PortalApps(ctx context.Context, userID string) ([]directory.A
 					return err
 				}
 				for _, a := range apps {
-					if a.ShowInPortal && !seen[a.ID] {
+					if a.ShowInPortal && !seen[a.ID] && launchable(&a) {
 						seen[a.ID] = true
 						out = append(out, a)
 					}
@@ -113,6 +115,16 @@ func (c Catalogue) PortalApps(ctx context.Context, userID string) ([]directory.A
 		return out[i].ID < out[j].ID
 	})
 	return out, err
+}
+
+// launchable reports whether a tile can do something: open a bookmark or
+// start SAML sign-in (apps that only provision users have no tile).
+func launchable(a *directory.App) bool {
+	if a.BookmarkURL != "" {
+		return true
+	}
+	tpl, err := catalog.Get(a.TemplateID)
+	return err == nil && tpl.Capabilities.SSOSAML
 }
 
 // AppImage returns the app's portal image; ENOTFOUND when there is none.
