@@ -1,0 +1,283 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jumpgate-idp/jumpgate/internal/connector"
+	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
+)
+
+// Engine defaults.
+const (
+	DefaultWorkers       = 4
+	DefaultLeaseTTL      = 2 * time.Minute
+	DefaultPoll          = 250 * time.Millisecond
+	DefaultFullReconcile = time.Hour
+	DefaultAppParallel   = 4
+	backoffBase          = time.Second
+	backoffMax           = time.Hour
+)
+
+// Engine leases dirty keys and reconciles them into applications.
+type Engine struct {
+	Store   *sqlstore.Store
+	Manager *Manager
+	Events  EventSink
+	// Owner names this process in leases (default "engine").
+	Owner string
+	// Workers is how many keys are worked on at once (DefaultWorkers).
+	Workers int
+	// AppParallel bounds concurrent calls per application (DefaultAppParallel).
+	AppParallel int
+	// LeaseTTL is how long a lease lasts before another worker may take the key.
+	LeaseTTL time.Duration
+	// Poll is how often Run looks for due keys.
+	Poll time.Duration
+	// FullReconcile is how often Run marks every key of every active
+	// integration (DefaultFullReconcile; negative turns it off).
+	FullReconcile time.Duration
+	// Now is the clock; Rand the jitter source (both defaulted).
+	Now  func() time.Time
+	Rand *rand.Rand
+	// Sleep waits for d or until ctx ends (for rate-limit pacing).
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	mu    sync.Mutex
+	apps  map[string]*appConn
+	randM sync.Mutex
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (e *Engine) owner() string {
+	if e.Owner == "" {
+		return "engine"
+	}
+	return e.Owner
+}
+
+func (e *Engine) ttl() time.Duration {
+	if e.LeaseTTL <= 0 {
+		return DefaultLeaseTTL
+	}
+	return e.LeaseTTL
+}
+
+func (e *Engine) workers() int {
+	if e.Workers <= 0 {
+		return DefaultWorkers
+	}
+	return e.Workers
+}
+
+func (e *Engine) sleep(ctx context.Context, d time.Duration) error {
+	if e.Sleep != nil {
+		return e.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (e *Engine) record(ctx context.Context, ev Event) {
+	ev.At = e.now()
+	if e.Events != nil {
+		_ = e.Events.Record(ctx, ev)
+	}
+}
+
+// jitter returns d scaled by a random factor in [0.5, 1.5).
+func (e *Engine) jitter(d time.Duration) time.Duration {
+	e.randM.Lock()
+	defer e.randM.Unlock()
+	f := 0.5
+	if e.Rand != nil {
+		f += e.Rand.Float64()
+	} else {
+		f += rand.Float64()
+	}
+	return time.Duration(float64(d) * f)
+}
+
+// backoff is the wait before attempt number attempts+1.
+func (e *Engine) backoff(attempts int, err error) time.Duration {
+	d := backoffBase
+	for i := 0; i < attempts && d < backoffMax; i++ {
+		d *= 2
+	}
+	d = min(e.jitter(d), backoffMax)
+	if ra := connector.RetryAfter(err); ra > d {
+		d = ra
+	}
+	return d
+}
+
+// Drain works until no key is due (only backing-off keys, or none, remain).
+func (e *Engine) Drain(ctx context.Context) error {
+	for {
+		n, err := e.step(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// step leases a batch of due keys and works on them; it returns how many.
+func (e *Engine) step(ctx context.Context) (int, error) {
+	ls, err := lease(ctx, e.Store, e.owner(), e.workers()*4, e.now(), e.ttl())
+	if err != nil {
+		return 0, err
+	}
+	sem := make(chan struct{}, e.workers())
+	var wg sync.WaitGroup
+	var firstErr error
+	var mu sync.Mutex
+	for _, l := range ls {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := e.work(ctx, l); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return len(ls), firstErr
+}
+
+// Outcome is the result of reconciling one key.
+type Outcome struct {
+	Key
+	Success bool   `json:"success"`
+	Error   string `json:"error,omitempty"`
+	Status  int    `json:"status,omitempty"`
+}
+
+// work reconciles one leased key and records the outcome. Only storage
+// errors are returned; application errors schedule a retry.
+func (e *Engine) work(ctx context.Context, l leased) error {
+	_, err := e.reconcileLeased(ctx, l)
+	return err
+}
+
+func (e *Engine) reconcileLeased(ctx context.Context, l leased) (Outcome, error) {
+	out := Outcome{Key: l.Key}
+	ac, err := e.appConn(ctx, l.AppID)
+	var post func(tx *sqlstore.Tx) error
+	if err == nil {
+		ac.sem <- struct{}{}
+		if l.Kind == KindUser {
+			post, err = e.reconcileUser(ctx, ac, l.SubjectID)
+		} else {
+			post, err = e.reconcileGroup(ctx, ac, l.SubjectID)
+		}
+		<-ac.sem
+	}
+	if err != nil && ctx.Err() != nil {
+		return out, ctx.Err()
+	}
+	out.Success = err == nil
+	if err != nil {
+		out.Error = err.Error()
+		if ce := connector.AsError(err); ce != nil {
+			out.Status = ce.HTTPStatus
+		}
+	}
+	dbErr := e.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
+		if err != nil {
+			return retryLater(ctx, tx, e.owner(), l, e.now().Add(e.backoff(l.Attempts, err)), out.Status, out.Error)
+		}
+		if post != nil {
+			if err := post(tx); err != nil {
+				return err
+			}
+		}
+		return finish(ctx, tx, e.owner(), l)
+	})
+	return out, dbErr
+}
+
+// errInactive ends work on an application that was deactivated.
+var errInactive = errors.New("provision: integration is not active")
+
+// appConn is a connector built from an application's current settings.
+type appConn struct {
+	appID    string
+	settings storedSettings
+	conn     connector.Connector
+	sem      chan struct{}
+	gate     *gate
+}
+
+// appConn returns the connector of appID, rebuilt when settings changed.
+func (e *Engine) appConn(ctx context.Context, appID string) (*appConn, error) {
+	var s *storedSettings
+	err := e.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		s, _, err = loadSettings(ctx, tx, appID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !s.Active {
+		return nil, errInactive
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.apps == nil {
+		e.apps = map[string]*appConn{}
+	}
+	if ac := e.apps[appID]; ac != nil && ac.settings == *s {
+		return ac, nil
+	}
+	cfg, err := e.Manager.connectorConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	par := e.AppParallel
+	if par <= 0 {
+		par = DefaultAppParallel
+	}
+	g := &gate{e: e, appID: appID, next: cfg.Doer}
+	if g.next == nil {
+		hc := cfg.HTTPClient
+		if hc == nil {
+			hc = &http.Client{}
+		}
+		g.next = hc
+	}
+	cfg.Doer = g
+	cfg.OnRateLimit = g.onRateLimit
+	conn, err := e.Manager.Registry.Open(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("provision: open connector: %w", err)
+	}
+	ac := &appConn{appID: appID, settings: *s, conn: conn, sem: make(chan struct{}, par), gate: g}
+	e.apps[appID] = ac
+	return ac, nil
+}
