@@ -255,3 +255,28 @@ func (e *env) remoteGroups() map[string][]string {
 	}
 	return out
 }
+
+type sqlstoreTx = sqlstore.Tx
+
+func mustCompany(e *env) string {
+	e.t.Helper()
+	co, err := e.sim.Company(e.ctx, "acme")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return co.ID
+}
+
+// remoteUsersWith lists the app's users with another token.
+func (e *env) remoteUsersWith(tok string) map[string]connector.RemoteUser {
+	e.t.Helper()
+	qc, err := quip.New(connector.Config{Kind: quip.Kind, BaseURL: e.srv.URL + "/business/admin/scim", Token: tok, GroupsEnabled: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := map[string]connector.RemoteUser{}
+	if err := qc.ListUsers(e.ctx, func(u connector.RemoteUser) error { out[u.Email] = u; return nil }); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
