@@ -105,7 +105,7 @@ func (e *Event) searchText() string {
 		parts = append(parts, e.Application.ID, e.Application.Name, e.Application.DisplayLabel)
 	}
 	for _, c := range e.Changes {
-		parts = append(parts, c.Field)
+		parts = append(parts, c.Field, clip(c.From), clip(c.To))
 	}
 	for _, v := range e.Details {
 		parts = append(parts, v)
@@ -121,4 +121,11 @@ func (e *Event) searchText() string {
 		b.WriteString(strings.ToLower(p))
 	}
 	return b.String()
+}
+
+func clip(s string) string {
+	if len(s) > 200 {
+		return strings.ToValidUTF8(s[:200], "")
+	}
+	return s
 }

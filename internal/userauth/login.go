@@ -60,6 +60,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 	log := s.log().With("login", login, "client_ip", req.ClientIP)
 	if login == "" || len(login) > directory.MaxEmailLen || req.Password == "" || len(req.Password) > 1024 {
 		log.InfoContext(ctx, "login refused", "reason", "empty or oversized input")
+		s.audit(ctx, LoginAttempt{Login: login, ClientIP: req.ClientIP, Stage: "password", Reason: "empty or oversized input"})
 		return nil, ErrInvalidCredentials
 	}
 	which, err := s.throttled(ctx, login, req.ClientIP)
@@ -68,6 +69,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 	}
 	if which != "" {
 		log.WarnContext(ctx, "login refused", "reason", "throttled", "limit", which)
+		s.audit(ctx, LoginAttempt{Login: login, ClientIP: req.ClientIP, Stage: "password", Reason: "throttled"})
 		return nil, ErrThrottled
 	}
 	var u *directory.User
@@ -83,7 +85,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 	})
 	if directory.ErrorCode(err) == directory.ENOTFOUND {
 		_, _, _ = s.Hasher.Verify(s.dummyHash(), req.Password)
-		return nil, s.fail(ctx, log, login, req.ClientIP, "unknown account")
+		return nil, s.fail(ctx, log, login, "", req.ClientIP, "unknown account")
 	}
 	if err != nil {
 		return nil, err
@@ -91,18 +93,18 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 	log = log.With("user", u.ID)
 	if cred.passwordHash == "" {
 		_, _, _ = s.Hasher.Verify(s.dummyHash(), req.Password)
-		return nil, s.fail(ctx, log, login, req.ClientIP, "no password set")
+		return nil, s.fail(ctx, log, login, u.ID, req.ClientIP, "no password set")
 	}
 	ok, rehash, err := s.Hasher.Verify(cred.passwordHash, req.Password)
 	if err != nil {
 		log.ErrorContext(ctx, "stored password hash unreadable", "err", err)
-		return nil, s.fail(ctx, log, login, req.ClientIP, "unreadable password hash")
+		return nil, s.fail(ctx, log, login, u.ID, req.ClientIP, "unreadable password hash")
 	}
 	if !ok {
-		return nil, s.fail(ctx, log, login, req.ClientIP, "wrong password")
+		return nil, s.fail(ctx, log, login, u.ID, req.ClientIP, "wrong password")
 	}
 	if !u.Active() {
-		return nil, s.fail(ctx, log, login, req.ClientIP, "user is "+string(u.State))
+		return nil, s.fail(ctx, log, login, u.ID, req.ClientIP, "user is "+string(u.State))
 	}
 	needsTOTP := cred.totpSealed != ""
 	newHash := ""
@@ -124,13 +126,15 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 		return nil, err
 	}
 	log.InfoContext(ctx, "password accepted", "totp_required", needsTOTP)
+	s.audit(ctx, LoginAttempt{Login: login, UserID: u.ID, ClientIP: req.ClientIP, Stage: "password", Success: true})
 	return &LoginResult{Token: token, Session: sess, NeedsTOTP: needsTOTP}, nil
 }
 
 func (s *Service) fail(ctx context.Context, log interface {
 	WarnContext(context.Context, string, ...any)
-}, login, ip, reason string) error {
+}, login, userID, ip, reason string) error {
 	log.WarnContext(ctx, "login refused", "reason", reason)
+	s.audit(ctx, LoginAttempt{Login: login, UserID: userID, ClientIP: ip, Stage: "password", Reason: reason})
 	if err := s.recordFailure(ctx, login, ip); err != nil {
 		return err
 	}
@@ -154,6 +158,7 @@ func (s *Service) CompleteMFA(ctx context.Context, pendingToken, code, clientIP 
 	}
 	if which != "" {
 		log.WarnContext(ctx, "second factor refused", "reason", "throttled", "limit", which)
+		s.audit(ctx, LoginAttempt{Login: login, UserID: sess.UserID, ClientIP: clientIP, Stage: "second_factor", Reason: "throttled"})
 		return nil, ErrThrottled
 	}
 	ok, how, err := s.checkSecondFactor(ctx, sess.UserID, code)
@@ -162,6 +167,7 @@ func (s *Service) CompleteMFA(ctx context.Context, pendingToken, code, clientIP 
 	}
 	if !ok {
 		log.WarnContext(ctx, "second factor refused", "reason", "wrong code")
+		s.audit(ctx, LoginAttempt{Login: login, UserID: sess.UserID, ClientIP: clientIP, Stage: "second_factor", Reason: "wrong code"})
 		if err := s.recordFailure(ctx, login, clientIP); err != nil {
 			return nil, err
 		}
@@ -178,5 +184,6 @@ func (s *Service) CompleteMFA(ctx context.Context, pendingToken, code, clientIP 
 		return nil, err
 	}
 	log.InfoContext(ctx, "second factor accepted", "method", how)
+	s.audit(ctx, LoginAttempt{Login: login, UserID: sess.UserID, ClientIP: clientIP, Stage: "second_factor", Success: true})
 	return &LoginResult{Token: token, Session: full}, nil
 }

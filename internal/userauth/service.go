@@ -64,6 +64,9 @@ type Service struct {
 	MaxPerAccount  int
 	MaxPerAddress  int
 
+	// Auditor, when set, receives every sign-in attempt.
+	Auditor LoginAuditor
+
 	dummyOnce sync.Once
 	dummy     string
 }

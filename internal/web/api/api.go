@@ -7,6 +7,7 @@ import (
 
 	"github.com/jumpgate-idp/jumpgate/internal/auth"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/insights"
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/userauth"
 	"github.com/jumpgate-idp/jumpgate/internal/web"
@@ -25,6 +26,10 @@ type Handler struct {
 	Auth    *auth.Authenticator
 	// Users makes activation links; the activation-link route answers 503 without it.
 	Users *userauth.Service
+	// Insights answers /api/v1/insights/*; those routes answer 503 without it.
+	Insights *insights.Store
+	// AuthFailures, when set, is told of every refused API key.
+	AuthFailures APIKeyFailureRecorder
 
 	routes []string
 }
@@ -68,6 +73,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.handle(mux, "GET /api/v1/changes", writeOnly, h.listChanges)
 
 	h.mountApps(mux)
+	h.mountInsights(mux)
 }
 
 // Routes lists the patterns Mount registered, in order.
@@ -80,6 +86,7 @@ func (h *Handler) handle(mux *http.ServeMux, pattern string, need access, fn han
 		if need != public {
 			var err error
 			if p, err = h.authenticate(r); err != nil {
+				h.recordAuthFailure(r, err)
 				web.WriteError(w, r, err)
 				return
 			}
