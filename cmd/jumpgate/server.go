@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/auth"
 	"github.com/jumpgate-idp/jumpgate/internal/config"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/insights"
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
@@ -31,6 +36,24 @@ type serverFlags struct {
 	LogLevel        string `name:"log-level" placeholder:"LEVEL" help:"debug, info, warn or error (env JUMPGATE_LOG_LEVEL)."`
 	LogFormat       string `name:"log-format" placeholder:"FORMAT" help:"text or json (env JUMPGATE_LOG_FORMAT)."`
 	ShutdownTimeout string `name:"shutdown-timeout" placeholder:"DURATION" help:"Graceful shutdown wait (env JUMPGATE_SHUTDOWN_TIMEOUT; default 15s)."`
+	EventsRetention string `name:"events-retention" placeholder:"DURATION" help:"How long Directory Insights events are kept, e.g. 2160h (env JUMPGATE_EVENTS_RETENTION; default 90 days)."`
+}
+
+// eventsRetention is --events-retention (or JUMPGATE_EVENTS_RETENTION),
+// insights.DefaultRetention when neither is set.
+func (m *Main) eventsRetention(f *serverFlags) (time.Duration, error) {
+	v := f.EventsRetention
+	if v == "" {
+		v = m.getenv("JUMPGATE_EVENTS_RETENTION")
+	}
+	if v == "" {
+		return insights.DefaultRetention, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Hour {
+		return 0, fmt.Errorf("--events-retention %q: want a duration of at least 1h, such as 2160h", v)
+	}
+	return d, nil
 }
 
 func (f *serverFlags) values() map[string]string {
@@ -99,6 +122,9 @@ type app struct {
 	// users signs directory users in (set when the console is mounted).
 	users            *userauth.Service
 	persistentSecret []byte
+	// insights stores Directory Insights events (nil without the SQL store).
+	insights        *insights.Store
+	eventsRetention time.Duration
 }
 
 func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app, error) {
@@ -107,13 +133,36 @@ func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app
 		return nil, err
 	}
 	svc := &lifecycle.Service{Store: st, Now: m.Now, Rand: m.Rand}
-	return &app{store: st, sealer: sealer, service: svc, logger: logger, persistentSecret: persistentNameIDSecret(key)}, nil
+	a := &app{store: st, sealer: sealer, service: svc, logger: logger, persistentSecret: persistentNameIDSecret(key),
+		eventsRetention: insights.DefaultRetention}
+	if sst, ok := st.(*sqlstore.Store); ok {
+		a.insights = &insights.Store{DB: sst, Now: m.Now, CursorKey: insightsCursorKey(key)}
+		svc.Effects = append(svc.Effects, a.insights.Effect)
+	}
+	return a, nil
+}
+
+// insightsCursorKey derives the key that signs Directory Insights cursors
+// from the master key, so cursors stay valid across restarts and replicas.
+func insightsCursorKey(masterKey []byte) []byte {
+	m := hmac.New(sha256.New, masterKey)
+	m.Write([]byte("jumpgate insights cursor v1"))
+	return m.Sum(nil)
 }
 
 // serve listens on cfg.Addr and answers until ctx is done.
 func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce func(url string)) error {
 	srv := web.NewServer(web.Options{Logger: a.logger, Ping: a.store.Ping, ShutdownTimeout: cfg.ShutdownTimeout, Now: m.Now})
 	apiHandler := &api.Handler{Store: a.store, Service: a.service, Auth: &auth.Authenticator{Store: a.store, Now: m.Now}}
+	if a.insights != nil {
+		apiHandler.Insights = a.insights
+		apiHandler.AuthFailures = insights.AuthRecorder{Store: a.insights, Logger: a.logger}
+		pruneCtx, stopPruning := context.WithCancel(ctx)
+		var pruning sync.WaitGroup
+		pruning.Go(func() { a.insights.RunPruner(pruneCtx, a.eventsRetention, time.Hour, a.logger) })
+		defer pruning.Wait()
+		defer stopPruning()
+	}
 	srv.Mount(apiHandler)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -156,6 +205,9 @@ func (c *serveCmd) Run(ctx context.Context, m *Main) error {
 	defer st.Close()
 	a, err := m.newApp(st, key, logger)
 	if err != nil {
+		return err
+	}
+	if a.eventsRetention, err = m.eventsRetention(&c.serverFlags); err != nil {
 		return err
 	}
 	var admins []directory.Admin

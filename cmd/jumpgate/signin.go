@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/jumpgate-idp/jumpgate/internal/insights"
 	"github.com/jumpgate-idp/jumpgate/internal/samlidp"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 	"github.com/jumpgate-idp/jumpgate/internal/userauth"
@@ -31,8 +32,13 @@ func mountSignIn(srv *web.Server, a *app, baseURL string, m *Main) error {
 	users := &userauth.Service{Store: st, Sealer: a.sealer, Now: m.Now, Rand: m.Rand, Logger: a.logger, Issuer: "Jumpgate"}
 	cookies := userauth.Cookies{Secure: strings.HasPrefix(baseURL, "https://")}
 	cat := sso.Catalogue{Service: a.service}
+	var recorder sso.Recorder = sso.SlogRecorder{Logger: a.logger}
+	if a.insights != nil {
+		recorder = insights.SSORecorder{Store: a.insights, Logger: a.logger, Fallback: recorder}
+		users.Auditor = insights.AuthRecorder{Store: a.insights, Logger: a.logger}
+	}
 	srv.Mount(
-		&sso.Handler{Apps: cat, Users: users, Store: st, IdP: &samlidp.IdP{Rand: m.Rand}, Recorder: sso.SlogRecorder{Logger: a.logger},
+		&sso.Handler{Apps: cat, Users: users, Store: st, IdP: &samlidp.IdP{Rand: m.Rand}, Recorder: recorder,
 			Cookies: cookies, BaseURL: baseURL, PersistentSecret: a.persistentSecret, Now: m.Now, Rand: m.Rand, Logger: a.logger},
 		&console.Handler{Users: users, Apps: cat, Cookies: cookies, BaseURL: baseURL, Logger: a.logger},
 	)
