@@ -16,6 +16,7 @@ type groupView struct {
 	bound   bool
 	name    string
 	members []string // app ids of the active, provisioned members, sorted
+	active  int      // active directory members, provisioned or not
 	link    string
 }
 
@@ -34,6 +35,10 @@ func (e *Engine) viewGroup(ctx context.Context, appID, groupID string) (*groupVi
 				return fmt.Errorf("provision: read binding: %w", err)
 			}
 			v.bound = n > 0
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM group_members gm JOIN users u ON u.id = gm.user_id AND u.state = 'activated'
+WHERE gm.group_id = ?`, groupID).Scan(&v.active); err != nil {
+				return fmt.Errorf("provision: read members: %w", err)
+			}
 			rows, err := tx.Query(ctx, `SELECT l.remote_id FROM group_members gm
 JOIN users u ON u.id = gm.user_id AND u.state = 'activated'
 JOIN prov_links l ON l.app_id = ? AND l.kind = 'user' AND l.subject_id = gm.user_id

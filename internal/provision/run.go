@@ -1,0 +1,128 @@
+package provision
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
+)
+
+// Run works due keys until ctx ends, polling every Poll, and marks every
+// key of every active integration each FullReconcile.
+func (e *Engine) Run(ctx context.Context) error {
+	poll := e.Poll
+	if poll <= 0 {
+		poll = DefaultPoll
+	}
+	full := e.FullReconcile
+	if full == 0 {
+		full = DefaultFullReconcile
+	}
+	lastFull := e.now()
+	for {
+		if full > 0 && e.now().Sub(lastFull) >= full {
+			lastFull = e.now()
+			if err := e.MarkAll(ctx); err != nil && ctx.Err() == nil {
+				e.record(ctx, Event{Name: "idm_full_reconcile", Detail: err.Error()})
+			}
+		}
+		n, err := e.step(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil || n == 0 {
+			if err := e.sleep(ctx, poll); err != nil {
+				return nil
+			}
+		}
+	}
+}
+
+// MarkAll marks every relevant key of every active integration.
+func (e *Engine) MarkAll(ctx context.Context) error {
+	return e.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
+		rows, err := tx.Query(ctx, activeApps)
+		if err != nil {
+			return fmt.Errorf("provision: list integrations: %w", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("provision: list integrations: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			if err := markApp(ctx, tx, id, e.now()); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// SyncNow marks one key and reconciles it at once, returning the outcome.
+// kind is KindUser or KindGroup. A key another worker holds answers a
+// conflict.
+func (e *Engine) SyncNow(ctx context.Context, appID, kind, subjectID string) (*Outcome, error) {
+	if kind != KindUser && kind != KindGroup {
+		return nil, directory.Invalid(directory.FieldError{Field: "kind", Reason: "must be user or group"})
+	}
+	var l leased
+	err := e.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
+		s, _, err := loadSettings(ctx, tx, appID)
+		if err != nil {
+			return err
+		}
+		if !s.Active {
+			return directory.Conflict("active", "the integration is not active")
+		}
+		table := "users"
+		if kind == KindGroup {
+			table = "groups"
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = ?`, subjectID).Scan(&n); err != nil {
+			return fmt.Errorf("provision: sync: %w", err)
+		}
+		link, err := readLink(ctx, tx, appID, kind, subjectID)
+		if err != nil {
+			return err
+		}
+		if n == 0 && link == "" {
+			return directory.NotFound(kind, subjectID)
+		}
+		k := Key{AppID: appID, Kind: kind, SubjectID: subjectID}
+		if err := markKey(ctx, tx, k, e.now()); err != nil {
+			return err
+		}
+		var until int64
+		err = tx.QueryRow(ctx, `SELECT generation, attempts, lease_until FROM prov_queue WHERE app_id = ? AND kind = ? AND subject_id = ?`,
+			appID, kind, subjectID).Scan(&l.Generation, &l.Attempts, &until)
+		if errors.Is(err, sql.ErrNoRows) || err != nil {
+			return fmt.Errorf("provision: sync: %w", err)
+		}
+		if until > sqlstore.TimeValue(e.now()) {
+			return directory.Conflict(kind, "a worker is syncing this "+kind+" now; try again shortly")
+		}
+		l.Key = k
+		_, err = tx.Exec(ctx, `UPDATE prov_queue SET lease_owner = ?, lease_until = ? WHERE app_id = ? AND kind = ? AND subject_id = ?`,
+			e.owner(), sqlstore.TimeValue(e.now().Add(e.ttl())), appID, kind, subjectID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := e.reconcileLeased(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
