@@ -125,4 +125,3 @@ func (e *Engine) SyncNow(ctx context.Context, appID, kind, subjectID string) (*O
 	}
 	return &out, nil
 }
-
