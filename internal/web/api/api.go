@@ -9,6 +9,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/insights"
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
+	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/userauth"
 	"github.com/jumpgate-idp/jumpgate/internal/web"
 )
@@ -28,6 +29,10 @@ type Handler struct {
 	Users *userauth.Service
 	// Insights answers /api/v1/insights/*; those routes answer 503 without it.
 	Insights *insights.Store
+	// IdM keeps identity-management settings and IdMEngine syncs; the
+	// /api/v1/apps/{id}/idm routes answer 503 without them.
+	IdM       *provision.Manager
+	IdMEngine *provision.Engine
 	// AuthFailures, when set, is told of every refused API key.
 	AuthFailures APIKeyFailureRecorder
 
@@ -74,6 +79,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 
 	h.mountApps(mux)
 	h.mountInsights(mux)
+	h.mountIdM(mux)
 }
 
 // Routes lists the patterns Mount registered, in order.
