@@ -25,7 +25,9 @@ func backends(t *testing.T, fn func(t *testing.T, dsn string)) {
 
 // postgresDSN returns the DSN of a new schema of the test database, dropped
 // when t ends.
-func postgresDSN(t *testing.T) string {
+func postgresDSN(t *testing.T) string { return postgresDSNB(t) }
+
+func postgresDSNB(t testing.TB) string {
 	t.Helper()
 	base := testenv.PostgresURL(t)
 	db, err := sql.Open("pgx", base)

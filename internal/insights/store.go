@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,28 +61,66 @@ func (s *Store) Record(ctx context.Context, e Event) error {
 	return s.RecordBatch(ctx, []Event{e})
 }
 
-// RecordBatch appends events in one transaction.
+// RecordBatch appends events in one transaction, many rows per statement.
 func (s *Store) RecordBatch(ctx context.Context, events []Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	return s.DB.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		for _, e := range events {
-			if err := s.RecordTx(ctx, tx, e); err != nil {
+	return s.DB.UpdateTx(ctx, func(tx *sqlstore.Tx) error { return s.RecordBatchTx(ctx, tx, events) })
+}
+
+// RecordBatchTx appends events inside tx (see RecordTx).
+func (s *Store) RecordBatchTx(ctx context.Context, tx *sqlstore.Tx, events []Event) error {
+	for len(events) > 0 {
+		n := min(len(events), rowsPerInsert)
+		var b strings.Builder
+		b.WriteString(insertSQL)
+		args := make([]any, 0, n*14)
+		for i, e := range events[:n] {
+			row, err := s.row(e)
+			if err != nil {
 				return err
 			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(valuesSQL)
+			args = append(args, row...)
 		}
-		return nil
-	})
+		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insights: append events: %w", err)
+		}
+		events = events[n:]
+	}
+	return nil
 }
+
+const (
+	rowsPerInsert = 500 // 14 parameters a row: under both dialects' limits
+	insertSQL     = `INSERT INTO insight_events (id, ts, event_type, service, organization, client_ip,
+		initiator_id, initiator_type, success, resource_id, resource_type, application_id, search_text, body) VALUES `
+	valuesSQL = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 // RecordTx appends e inside tx, so the event commits or rolls back with the
 // caller's work. Missing ID, Timestamp, Service (from the catalogue) and
 // Organization are filled in; an event type outside the catalogue is an error.
 func (s *Store) RecordTx(ctx context.Context, tx *sqlstore.Tx, e Event) error {
+	row, err := s.row(e)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, insertSQL+valuesSQL, row...); err != nil {
+		return fmt.Errorf("insights: append event: %w", err)
+	}
+	return nil
+}
+
+// row completes e and returns its column values.
+func (s *Store) row(e Event) ([]any, error) {
 	info, ok := Lookup(e.EventType)
 	if !ok {
-		return fmt.Errorf("insights: unknown event type %q", e.EventType)
+		return nil, fmt.Errorf("insights: unknown event type %q", e.EventType)
 	}
 	if e.ID == "" {
 		e.ID = s.newID()
@@ -101,7 +140,7 @@ func (s *Store) RecordTx(ctx context.Context, tx *sqlstore.Tx, e Event) error {
 	}
 	body, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("insights: encode event: %w", err)
+		return nil, fmt.Errorf("insights: encode event: %w", err)
 	}
 	var resID, resType, appID string
 	if e.Resource != nil {
@@ -114,13 +153,6 @@ func (s *Store) RecordTx(ctx context.Context, tx *sqlstore.Tx, e Event) error {
 	if e.Success {
 		success = 1
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO insight_events (id, ts, event_type, service, organization, client_ip,
-		initiator_id, initiator_type, success, resource_id, resource_type, application_id, search_text, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, sqlstore.TimeValue(e.Timestamp), string(e.EventType), string(e.Service), e.Organization, e.ClientIP,
-		e.InitiatedBy.ID, e.InitiatedBy.Type, success, resID, resType, appID, e.searchText(), string(body))
-	if err != nil {
-		return fmt.Errorf("insights: append event: %w", err)
-	}
-	return nil
+	return []any{e.ID, sqlstore.TimeValue(e.Timestamp), string(e.EventType), string(e.Service), e.Organization, e.ClientIP,
+		e.InitiatedBy.ID, e.InitiatedBy.Type, success, resID, resType, appID, e.searchText(), string(body)}, nil
 }
