@@ -25,6 +25,7 @@ type appsCmd struct {
 	Bind     appsBindCmd     `cmd:"" help:"Authorize user groups to use an application."`
 	Unbind   appsUnbindCmd   `cmd:"" help:"Remove user groups from an application."`
 	Groups   appsGroupsCmd   `cmd:"" help:"List the user groups bound to an application."`
+	Idm      appsIdmCmd      `cmd:"" name:"idm" help:"Identity management (SCIM provisioning): settings, activation, status, sync and plan."`
 }
 
 type catalogCmd struct {

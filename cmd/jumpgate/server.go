@@ -125,6 +125,8 @@ type app struct {
 	// insights stores Directory Insights events (nil without the SQL store).
 	insights        *insights.Store
 	eventsRetention time.Duration
+	// prov is identity management (nil without the SQL store).
+	prov *provisioning
 }
 
 func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app, error) {
@@ -139,6 +141,7 @@ func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app
 		a.insights = &insights.Store{DB: sst, Now: m.Now, CursorKey: insightsCursorKey(key)}
 		svc.Effects = append(svc.Effects, a.insights.Effect)
 	}
+	m.wireProvisioning(a)
 	return a, nil
 }
 
@@ -163,6 +166,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce fu
 		defer pruning.Wait()
 		defer stopPruning()
 	}
+	defer a.startProvisioning(ctx, apiHandler)()
 	srv.Mount(apiHandler)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
