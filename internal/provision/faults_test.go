@@ -10,8 +10,9 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
 )
 
-func TestConvergesWithFaults(t *testing.T) {
-	e := newEnv(t)
+func TestConvergesWithFaults(t *testing.T) { testConvergesWithFaults(t, newEnv(t)) }
+
+func testConvergesWithFaults(t *testing.T, e *env) {
 	e.activate()
 	var users []*directory.User
 	for i := range 30 {
@@ -37,8 +38,9 @@ func TestConvergesWithFaults(t *testing.T) {
 	}
 }
 
-func TestCrashSafety(t *testing.T) {
-	e := newEnv(t)
+func TestCrashSafety(t *testing.T) { testCrashSafety(t, newEnv(t)) }
+
+func testCrashSafety(t *testing.T, e *env) {
 	e.activate()
 	var users []*directory.User
 	for i := range 20 {

@@ -46,8 +46,9 @@ func TestGroupTakeOverSameName(t *testing.T) {
 	}
 }
 
-func TestGroupRenameAndMembership(t *testing.T) {
-	e := newEnv(t)
+func TestGroupRenameAndMembership(t *testing.T) { testGroupRenameAndMembership(t, newEnv(t)) }
+
+func testGroupRenameAndMembership(t *testing.T, e *env) {
 	a, b := e.user("ann", directory.UserActivated), e.user("ben", directory.UserActivated)
 	g := e.group("eng", a)
 	e.activate()
@@ -75,8 +76,9 @@ func TestGroupRenameAndMembership(t *testing.T) {
 	}
 }
 
-func TestGroupUnbound(t *testing.T) {
-	e := newEnv(t)
+func TestGroupUnbound(t *testing.T) { testGroupUnbound(t, newEnv(t)) }
+
+func testGroupUnbound(t *testing.T, e *env) {
 	a, b := e.user("ann", directory.UserActivated), e.user("ben", directory.UserActivated)
 	g1, g2 := e.group("one", a, b), e.group("two", b)
 	e.activate()
@@ -104,8 +106,9 @@ func TestGroupUnbound(t *testing.T) {
 	}
 }
 
-func TestGroupDeleted(t *testing.T) {
-	e := newEnv(t)
+func TestGroupDeleted(t *testing.T) { testGroupDeleted(t, newEnv(t)) }
+
+func testGroupDeleted(t *testing.T, e *env) {
 	a, b := e.user("ann", directory.UserActivated), e.user("ben", directory.UserActivated)
 	g1, g2 := e.group("one", a, b), e.group("two", b)
 	e.activate()

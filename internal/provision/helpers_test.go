@@ -83,6 +83,11 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "jg.db"))
+}
+
+func newEnvDSN(t testing.TB, dsn string) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(dir, "quip.db"), RateLimit: -1})
@@ -104,7 +109,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, ctx: ctx, dsn: "sqlite:" + filepath.Join(dir, "jg.db"), clk: &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+	e := &env{t: t, ctx: ctx, dsn: dsn, clk: &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 		events: &sink{}, sim: sim, srv: srv, token: tok, sealer: sealer}
 	e.open()
 	qc, err := quip.New(connector.Config{Kind: quip.Kind, BaseURL: srv.URL + "/business/admin/scim", Token: tok, GroupsEnabled: true})

@@ -7,8 +7,9 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
 )
 
-func TestPlanAndSyncNow(t *testing.T) {
-	e := newEnv(t)
+func TestPlanAndSyncNow(t *testing.T) { testPlanAndSyncNow(t, newEnv(t)) }
+
+func testPlanAndSyncNow(t *testing.T, e *env) {
 	a, b := e.user("ann", directory.UserActivated), e.user("ben", directory.UserSuspended)
 	g := e.group("eng", a, b)
 	e.activate()

@@ -11,8 +11,9 @@ func sortStrings(s []string) []string { slices.Sort(s); return s }
 
 func ptr[T any](v T) *T { return &v }
 
-func TestUserLifecycle(t *testing.T) {
-	e := newEnv(t)
+func TestUserLifecycle(t *testing.T) { testUserLifecycle(t, newEnv(t)) }
+
+func testUserLifecycle(t *testing.T, e *env) {
 	alice := e.user("alice", directory.UserActivated)
 	bob := e.user("bob", directory.UserActivated)
 	g := e.group("sales", alice, bob)
