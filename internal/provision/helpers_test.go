@@ -86,11 +86,21 @@ func newEnv(t testing.TB) *env {
 	return newEnvDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "jg.db"))
 }
 
-func newEnvDSN(t testing.TB, dsn string) *env {
+func newEnvDSN(t testing.TB, dsn string) *env { return newEnvWith(t, dsn, nil) }
+
+// newEnvWith builds an env; mod may change quipsim's configuration (its
+// clock is the env's).
+func newEnvWith(t testing.TB, dsn string, mod func(*quipsim.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(dir, "quip.db"), RateLimit: -1})
+	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	qcfg := quipsim.Config{DB: filepath.Join(dir, "quip.db"), RateLimit: -1}
+	if mod != nil {
+		qcfg.Now = clk.Now
+		mod(&qcfg)
+	}
+	sim, err := quipsim.New(ctx, qcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +119,7 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, ctx: ctx, dsn: dsn, clk: &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+	e := &env{t: t, ctx: ctx, dsn: dsn, clk: clk,
 		events: &sink{}, sim: sim, srv: srv, token: tok, sealer: sealer}
 	e.open()
 	qc, err := quip.New(connector.Config{Kind: quip.Kind, BaseURL: srv.URL + "/business/admin/scim", Token: tok, GroupsEnabled: true})
