@@ -17,9 +17,9 @@ const (
 
 // Key names one reconcilable subject of one application.
 type Key struct {
-	AppID     string
-	Kind      string
-	SubjectID string
+	AppID     string `json:"appId"`
+	Kind      string `json:"kind"`
+	SubjectID string `json:"subjectId"`
 }
 
 // markKey makes a key dirty: due now, generation bumped, attempts reset.

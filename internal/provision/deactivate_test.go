@@ -1,0 +1,66 @@
+package provision_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+)
+
+// Deactivating mid-sync ends in-flight work with an error outcome; the
+// rest waits, and reactivation converges.
+func TestDeactivateMidSync(t *testing.T) {
+	e := newEnv(t)
+	e.activate()
+	var users []*directory.User
+	for i := range 30 {
+		users = append(users, e.user(fmt.Sprintf("d%02d", i), directory.UserActivated))
+	}
+	if err := e.sim.SetFaults(quipsim.Faults{Latency: 15 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	e.bind(e.group("dd", users...))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := e.eng.Drain(e.ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	time.Sleep(60 * time.Millisecond)
+	if _, err := e.mgr.Deactivate(e.ctx, "admin:a1", e.appID); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if err := e.sim.SetFaults(quipsim.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	n := len(e.remoteUsers())
+	if n >= 30 {
+		t.Fatalf("all %d users synced despite deactivation", n)
+	}
+	st, err := provisionStatus(e)
+	if err != nil || st.QueueDepth == 0 || st.State != "inactive" {
+		t.Fatalf("status %+v %v", st, err)
+	}
+	if _, err := e.mgr.Activate(e.ctx, "admin:a1", e.appID); err != nil {
+		t.Fatal(err)
+	}
+	e.converge()
+	if n := len(e.remoteUsers()); n != 30 {
+		t.Fatalf("users after reactivation %d", n)
+	}
+	// A full reconcile of a converged app changes nothing.
+	before := len(e.events.names())
+	if err := e.eng.MarkAll(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.converge()
+	for _, name := range e.events.names()[before:] {
+		if name != "user_lookup_provision" {
+			t.Fatalf("full reconcile of a converged app sent %s", name)
+		}
+	}
+}
