@@ -110,11 +110,13 @@ func (m *Manager) Configure(ctx context.Context, initiator, appID string, upd Se
 		out = s.Settings
 		return nil
 	})
+	if err != nil || len(fields) > 0 {
+		ev := Event{Name: EvIntegrationUpdate, AppID: appID, Changes: fields, Initiator: initiator}
+		ev.fill(err)
+		m.record(ctx, ev)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if len(fields) > 0 {
-		m.record(ctx, Event{Name: EvIntegrationUpdate, AppID: appID, Success: true, Changes: fields, Initiator: initiator})
 	}
 	return &out, nil
 }
@@ -229,7 +231,8 @@ func (m *Manager) testConnection(ctx context.Context, cfg connector.Config) erro
 	return c.TestConnection(ctx)
 }
 
-// Deactivate stops syncing at once; the queue is kept (activation marks
+// Deactivate stops syncing at once (event idm_integration_delete, as the
+// guide names deactivation); the queue is kept (activation marks
 // every key again anyway) and nothing changes in the application.
 func (m *Manager) Deactivate(ctx context.Context, initiator, appID string) (*Settings, error) {
 	var out Settings
@@ -242,10 +245,12 @@ func (m *Manager) Deactivate(ctx context.Context, initiator, appID string) (*Set
 		out = s.Settings
 		return saveSettings(ctx, tx, s, sqlstore.TimeValue(m.now()))
 	})
+	ev := Event{Name: EvIntegrationDelete, AppID: appID, Initiator: initiator,
+		Changes: []connector.FieldChange{{Field: "active", From: "true", To: "false"}}}
+	ev.fill(err)
+	m.record(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
-	m.record(ctx, Event{Name: EvIntegrationUpdate, AppID: appID, Success: true, Initiator: initiator,
-		Changes: []connector.FieldChange{{Field: "active", From: "true", To: "false"}}})
 	return &out, nil
 }

@@ -106,6 +106,9 @@ func TestDeactivateStopsSyncing(t *testing.T) {
 	if _, ok := us["ben@acme.test"]; ok || !us["ann@acme.test"].Active {
 		t.Fatalf("synced while deactivated: %+v", us)
 	}
+	if e.events.count(provision.EvIntegrationDelete) != 1 {
+		t.Fatalf("events %v", e.events.names())
+	}
 	st, err := provisionStatus(e)
 	if err != nil || st.State != "inactive" {
 		t.Fatalf("status %+v %v", st, err)
