@@ -36,6 +36,18 @@ func testConvergesWithFaults(t *testing.T, e *env) {
 			t.Errorf("%s inactive", email)
 		}
 	}
+	// Failed attempts are events with the app's status.
+	failed := map[int]int{}
+	e.events.mu.Lock()
+	for _, ev := range e.events.evs {
+		if !ev.Success {
+			failed[ev.Status]++
+		}
+	}
+	e.events.mu.Unlock()
+	if failed[429]+failed[500]+failed[503] == 0 {
+		t.Fatalf("no failed attempt recorded with the app's status: %v", failed)
+	}
 }
 
 func TestCrashSafety(t *testing.T) { testCrashSafety(t, newEnv(t)) }
