@@ -64,3 +64,33 @@ func TestDeactivateMidSync(t *testing.T) {
 		}
 	}
 }
+
+// The periodic full reconcile keeps the backoff of failing keys.
+func TestFullReconcileKeepsBackoff(t *testing.T) {
+	e := newEnv(t)
+	e.activate()
+	u := e.user("bo", directory.UserActivated)
+	e.bind(e.group("bo", u))
+	if err := e.sim.SetFaults(quipsim.Faults{ErrorRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	st, err := provisionStatus(e)
+	if err != nil || st.State != "backing_off" || st.NextRetry == nil || !st.NextRetry.After(e.clk.Now()) || st.LastError == "" {
+		t.Fatalf("status %+v %v", st, err)
+	}
+	if err := e.eng.MarkAll(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	st2, err := provisionStatus(e)
+	if err != nil || st2.NextRetry == nil || !st2.NextRetry.Equal(*st.NextRetry) {
+		t.Fatalf("full reconcile changed the backoff: %+v -> %+v", st, st2)
+	}
+	if err := e.sim.SetFaults(quipsim.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	e.converge()
+	if !e.remoteUsers()["bo@acme.test"].Active {
+		t.Fatal("not converged")
+	}
+}

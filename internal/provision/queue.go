@@ -24,10 +24,20 @@ type Key struct {
 
 // markKey makes a key dirty: due now, generation bumped, attempts reset.
 func markKey(ctx context.Context, tx *sqlstore.Tx, k Key, now time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO prov_queue (app_id, kind, subject_id, generation, due_at) VALUES (?, ?, ?, 1, ?)
-ON CONFLICT (app_id, kind, subject_id) DO UPDATE SET generation = prov_queue.generation + 1, due_at = excluded.due_at, attempts = 0`,
-		k.AppID, k.Kind, k.SubjectID, sqlstore.TimeValue(now))
-	if err != nil {
+	return markKeyMode(ctx, tx, k, now, false)
+}
+
+// markKeyMode with soft set bumps the generation of a queued key but keeps
+// its due time and attempts, so a periodic full reconcile never cuts a
+// backoff short.
+func markKeyMode(ctx context.Context, tx *sqlstore.Tx, k Key, now time.Time, soft bool) error {
+	q := `INSERT INTO prov_queue (app_id, kind, subject_id, generation, due_at) VALUES (?, ?, ?, 1, ?)
+ON CONFLICT (app_id, kind, subject_id) DO UPDATE SET generation = prov_queue.generation + 1, due_at = excluded.due_at, attempts = 0`
+	if soft {
+		q = `INSERT INTO prov_queue (app_id, kind, subject_id, generation, due_at) VALUES (?, ?, ?, 1, ?)
+ON CONFLICT (app_id, kind, subject_id) DO UPDATE SET generation = prov_queue.generation + 1`
+	}
+	if _, err := tx.Exec(ctx, q, k.AppID, k.Kind, k.SubjectID, sqlstore.TimeValue(now)); err != nil {
 		return fmt.Errorf("provision: mark %s %s: %w", k.Kind, k.SubjectID, err)
 	}
 	return nil
@@ -35,6 +45,10 @@ ON CONFLICT (app_id, kind, subject_id) DO UPDATE SET generation = prov_queue.gen
 
 // markQuery marks (app, kind, id) for each row (app_id, id) of q.
 func markQuery(ctx context.Context, tx *sqlstore.Tx, kind string, now time.Time, q string, args ...any) error {
+	return markQueryMode(ctx, tx, kind, now, false, q, args...)
+}
+
+func markQueryMode(ctx context.Context, tx *sqlstore.Tx, kind string, now time.Time, soft bool, q string, args ...any) error {
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("provision: select keys: %w", err)
@@ -53,7 +67,7 @@ func markQuery(ctx context.Context, tx *sqlstore.Tx, kind string, now time.Time,
 		return fmt.Errorf("provision: select keys: %w", err)
 	}
 	for _, k := range keys {
-		if err := markKey(ctx, tx, k, now); err != nil {
+		if err := markKeyMode(ctx, tx, k, now, soft); err != nil {
 			return err
 		}
 	}
@@ -65,17 +79,22 @@ const activeApps = `SELECT app_id FROM app_idm WHERE active = 1`
 // markApp marks every key an application may need: members of bound
 // groups, bound groups, and every linked subject.
 func markApp(ctx context.Context, tx *sqlstore.Tx, appID string, now time.Time) error {
-	if err := markQuery(ctx, tx, KindUser, now, `SELECT DISTINCT ag.app_id, gm.user_id FROM app_groups ag
+	return markAppMode(ctx, tx, appID, now, false)
+}
+
+// markAppMode is markApp; soft keeps the backoff of queued keys.
+func markAppMode(ctx context.Context, tx *sqlstore.Tx, appID string, now time.Time, soft bool) error {
+	if err := markQueryMode(ctx, tx, KindUser, now, soft, `SELECT DISTINCT ag.app_id, gm.user_id FROM app_groups ag
 JOIN group_members gm ON gm.group_id = ag.group_id WHERE ag.app_id = ?`, appID); err != nil {
 		return err
 	}
-	if err := markQuery(ctx, tx, KindGroup, now, `SELECT app_id, group_id FROM app_groups WHERE app_id = ?`, appID); err != nil {
+	if err := markQueryMode(ctx, tx, KindGroup, now, soft, `SELECT app_id, group_id FROM app_groups WHERE app_id = ?`, appID); err != nil {
 		return err
 	}
-	if err := markQuery(ctx, tx, KindUser, now, `SELECT app_id, subject_id FROM prov_links WHERE app_id = ? AND kind = 'user'`, appID); err != nil {
+	if err := markQueryMode(ctx, tx, KindUser, now, soft, `SELECT app_id, subject_id FROM prov_links WHERE app_id = ? AND kind = 'user'`, appID); err != nil {
 		return err
 	}
-	return markQuery(ctx, tx, KindGroup, now, `SELECT app_id, subject_id FROM prov_links WHERE app_id = ? AND kind = 'group'`, appID)
+	return markQueryMode(ctx, tx, KindGroup, now, soft, `SELECT app_id, subject_id FROM prov_links WHERE app_id = ? AND kind = 'group'`, appID)
 }
 
 // Marker turns committed directory changes into dirty keys.

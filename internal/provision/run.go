@@ -41,7 +41,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// MarkAll marks every relevant key of every active integration.
+// MarkAll marks every relevant key of every active integration; keys
+// already backing off keep their due time.
 func (e *Engine) MarkAll(ctx context.Context) error {
 	return e.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
 		rows, err := tx.Query(ctx, activeApps)
@@ -59,7 +60,7 @@ func (e *Engine) MarkAll(ctx context.Context) error {
 		}
 		rows.Close()
 		for _, id := range ids {
-			if err := markApp(ctx, tx, id, e.now()); err != nil {
+			if err := markAppMode(ctx, tx, id, e.now(), true); err != nil {
 				return err
 			}
 		}
