@@ -68,7 +68,8 @@ func (e *Engine) MarkAll(ctx context.Context) error {
 	})
 }
 
-// SyncNow marks one key and reconciles it at once, returning the outcome.
+// SyncNow marks one key and reconciles it at once, returning the outcome;
+// for a group, its members' keys are marked too (the engine syncs them next).
 // kind is KindUser or KindGroup. A key another worker holds answers a
 // conflict.
 func (e *Engine) SyncNow(ctx context.Context, appID, kind, subjectID string) (*Outcome, error) {
@@ -102,6 +103,13 @@ func (e *Engine) SyncNow(ctx context.Context, appID, kind, subjectID string) (*O
 		k := Key{AppID: appID, Kind: kind, SubjectID: subjectID}
 		if err := markKey(ctx, tx, k, e.now()); err != nil {
 			return err
+		}
+		if kind == KindGroup {
+			// Its members are queued too; the running engine syncs them.
+			if err := markQuery(ctx, tx, KindUser, e.now(), `SELECT ag.app_id, gm.user_id FROM app_groups ag
+JOIN group_members gm ON gm.group_id = ag.group_id WHERE ag.app_id = ? AND ag.group_id = ?`, appID, subjectID); err != nil {
+				return err
+			}
 		}
 		var until int64
 		err = tx.QueryRow(ctx, `SELECT generation, attempts, lease_until FROM prov_queue WHERE app_id = ? AND kind = ? AND subject_id = ?`,
