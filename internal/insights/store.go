@@ -3,7 +3,6 @@ package insights
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -138,7 +137,7 @@ func (s *Store) row(e Event) ([]any, error) {
 			e.Organization = DefaultOrganization
 		}
 	}
-	body, err := json.Marshal(e)
+	body, err := e.MarshalJSON() // direct: json.Marshal would re-validate and compact it
 	if err != nil {
 		return nil, fmt.Errorf("insights: encode event: %w", err)
 	}
