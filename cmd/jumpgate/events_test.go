@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,6 +33,28 @@ func TestEventsCommand(t *testing.T) {
 	var page api.EventPage
 	if err := json.Unmarshal([]byte(out), &page); err != nil || len(page.Events) != 1 {
 		t.Fatalf("events --json: %v\n%s", err, out)
+	}
+	// An SSO refusal (unknown application) is recorded with its reason.
+	resp, err := http.Get(url + "/saml2/no-such-app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	out = mustRun(t, env, "events", "--service", "sso", "--json")
+	page = api.EventPage{}
+	if err := json.Unmarshal([]byte(out), &page); err != nil || len(page.Events) != 1 {
+		t.Fatalf("sso events: %v\n%s", err, out)
+	}
+	if ev := page.Events[0]; ev.EventType != insights.SSOAuth || ev.Success || ev.ErrorMessage != "unknown application" ||
+		ev.ClientIP != "127.0.0.1" || ev.Application == nil || ev.Application.Name != "no-such-app" {
+		t.Fatalf("sso event %+v", ev)
+	}
+	// A refused API key is recorded too.
+	if _, err := run(t, map[string]string{"JUMPGATE_URL": url, "JUMPGATE_API_KEY": "jg_000000000000_" + strings.Repeat("0", 64)}, "events"); err == nil {
+		t.Fatal("bad key accepted")
+	}
+	if n, err := c.CountEvents(ctx, api.EventQuery{EventType: []string{"admin_api_key_auth_failure"}}); err != nil || n != 1 {
+		t.Fatalf("key failures = %d, %v", n, err)
 	}
 	if _, err := run(t, env, "events", "--type", "bogus"); err == nil || !strings.Contains(err.Error(), "user_create") {
 		t.Fatalf("bad type err = %v", err)
