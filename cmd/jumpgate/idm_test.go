@@ -104,6 +104,15 @@ func TestIdMEndToEnd(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The provisioning attempts are Directory Insights events.
+	page, err := c.QueryEvents(ctx, api.EventQuery{EventType: []string{"user_create_provision"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Events) != 1 || !page.Events[0].Success || page.Events[0].Application == nil ||
+		page.Events[0].Resource == nil || len(page.Events[0].Changes) == 0 {
+		t.Fatalf("user_create_provision events = %+v", page.Events)
+	}
 	out = mustRun(t, env, "apps", "idm", "plan", "Quip")
 	if !strings.Contains(out, "nothing to change") {
 		t.Fatalf("plan =\n%s", out)

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/jumpgate-idp/jumpgate/internal/connector/catalog"
+	"github.com/jumpgate-idp/jumpgate/internal/insights/provisionsink"
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 	"github.com/jumpgate-idp/jumpgate/internal/web/api"
@@ -24,7 +25,12 @@ func (m *Main) wireProvisioning(a *app) {
 	if !ok {
 		return
 	}
-	sink := provision.SlogSink{Log: a.logger}
+	// Provisioning attempts are Directory Insights events; without the event
+	// store they go to the log.
+	var sink provision.EventSink = provision.SlogSink{Log: a.logger}
+	if a.insights != nil {
+		sink = provisionsink.Sink{Store: a.insights}
+	}
 	mgr := &provision.Manager{Store: sst, Sealer: a.sealer, Registry: catalog.DefaultRegistry(), Events: sink, Now: m.Now}
 	eng := &provision.Engine{Store: sst, Manager: mgr, Events: sink, Now: m.Now}
 	mk := &provision.Marker{Now: m.Now}

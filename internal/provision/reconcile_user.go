@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/connector"
@@ -224,11 +225,28 @@ func (e *Engine) findOrCreate(ctx context.Context, ac *appConn, want connector.U
 			return again, false, nil
 		}
 	}
-	ev(EvUserCreate, idOf(u), err, nil)
+	ev(EvUserCreate, idOf(u), err, createdFields(want))
 	if err != nil {
 		return nil, false, err
 	}
 	return u, true, nil
+}
+
+// createdFields lists the SCIM attributes a create sends, for its event.
+func createdFields(u connector.User) []connector.FieldChange {
+	var out []connector.FieldChange
+	add := func(field, v string) {
+		if v != "" {
+			out = append(out, connector.FieldChange{Field: field, To: v})
+		}
+	}
+	add("emails", u.Email)
+	add("name.givenName", u.GivenName)
+	add("name.familyName", u.FamilyName)
+	add("displayName", u.DisplayName)
+	add("externalId", u.EmployeeID)
+	add("active", strconv.FormatBool(u.Active))
+	return out
 }
 
 func idOf(u *connector.RemoteUser) string {

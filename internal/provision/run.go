@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
@@ -68,11 +69,37 @@ func (e *Engine) MarkAll(ctx context.Context) error {
 	})
 }
 
+// syncBusyPolls and syncBusyPoll bound how long SyncNow waits for a worker
+// that holds the key: 200 polls 50 ms apart, 10 s in all.
+const (
+	syncBusyPolls = 200
+	syncBusyPoll  = 50 * time.Millisecond
+)
+
+// errKeyBusy says that another worker holds the key's lease.
+var errKeyBusy = errors.New("provision: key leased by another worker")
+
 // SyncNow marks one key and reconciles it at once, returning the outcome;
 // for a group, its members' keys are marked too (the engine syncs them next).
-// kind is KindUser or KindGroup. A key another worker holds answers a
-// conflict.
+// kind is KindUser or KindGroup. When a worker is syncing the key already,
+// SyncNow waits for it (up to 10 s) and then reconciles again; past
+// that it answers a conflict.
 func (e *Engine) SyncNow(ctx context.Context, appID, kind, subjectID string) (*Outcome, error) {
+	for poll := 0; ; poll++ {
+		out, err := e.syncNowOnce(ctx, appID, kind, subjectID)
+		if !errors.Is(err, errKeyBusy) {
+			return out, err
+		}
+		if poll >= syncBusyPolls {
+			return nil, directory.Conflict(kind, "a worker is syncing this "+kind+" now; try again shortly")
+		}
+		if err := e.sleep(ctx, syncBusyPoll); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (e *Engine) syncNowOnce(ctx context.Context, appID, kind, subjectID string) (*Outcome, error) {
 	if kind != KindUser && kind != KindGroup {
 		return nil, directory.Invalid(directory.FieldError{Field: "kind", Reason: "must be user or group"})
 	}
@@ -118,7 +145,7 @@ JOIN group_members gm ON gm.group_id = ag.group_id WHERE ag.app_id = ? AND ag.gr
 			return fmt.Errorf("provision: sync: %w", err)
 		}
 		if until > sqlstore.TimeValue(e.now()) {
-			return directory.Conflict(kind, "a worker is syncing this "+kind+" now; try again shortly")
+			return errKeyBusy
 		}
 		l.Key = k
 		_, err = tx.Exec(ctx, `UPDATE prov_queue SET lease_owner = ?, lease_until = ? WHERE app_id = ? AND kind = ? AND subject_id = ?`,
