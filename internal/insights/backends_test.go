@@ -2,64 +2,25 @@ package insights_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jumpgate-idp/jumpgate/internal/sqlstore/sqltest"
+
 	"github.com/jumpgate-idp/jumpgate/internal/insights"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
-	"github.com/jumpgate-idp/jumpgate/internal/testenv"
 )
 
 // backends runs fn against a temp SQLite file and, when
 // JUMPGATE_TEST_POSTGRES is set (always under CI), a fresh PostgreSQL schema.
-func backends(t *testing.T, fn func(t *testing.T, dsn string)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite")) })
-	t.Run("postgres", func(t *testing.T) { fn(t, postgresDSN(t)) })
-}
+func backends(t *testing.T, fn func(t *testing.T, dsn string)) { sqltest.Backends(t, fn) }
 
 // postgresDSN returns the DSN of a new schema of the test database, dropped
 // when t ends.
-func postgresDSN(t *testing.T) string { return postgresDSNB(t) }
+func postgresDSN(t *testing.T) string { return sqltest.PostgresDSN(t) }
 
-func postgresDSNB(t testing.TB) string {
-	t.Helper()
-	base := testenv.PostgresURL(t)
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `BEGIN; SELECT pg_advisory_xact_lock(4242);
-		CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public; COMMIT`); err != nil {
-		t.Fatalf("create pg_trgm: %v", err)
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "insightstest_" + hex.EncodeToString(b[:])
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema+",public")
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func postgresDSNB(t testing.TB) string { return sqltest.PostgresDSN(t) }
 
 // open opens dsn and returns an insights store with a fixed clock.
 func open(t *testing.T, dsn string) (*sqlstore.Store, *insights.Store, *clock) {
