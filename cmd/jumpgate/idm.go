@@ -14,14 +14,15 @@ import (
 )
 
 type appsIdmCmd struct {
-	Get        idmGetCmd        `cmd:"" help:"Show an application's identity-management settings (the token's last four characters only)."`
-	Configure  idmConfigureCmd  `cmd:"" help:"Set the base URL, the token (--token-stdin) or the groups switch."`
-	Activate   idmActivateCmd   `cmd:"" help:"Test the connection and start syncing."`
-	Deactivate idmDeactivateCmd `cmd:"" help:"Stop syncing; users and groups stay as they are in the application."`
-	Reauth     idmReauthCmd     `cmd:"" help:"Replace the token, read from stdin (Quip: only while deactivated)."`
-	Status     idmStatusCmd     `cmd:"" help:"Show sync health, queue depth and the last error."`
-	Sync       idmSyncCmd       `cmd:"" help:"Sync one user or group now and print the outcome."`
-	Plan       idmPlanCmd       `cmd:"" help:"Dry run: list the changes a full reconcile would make."`
+	Get         idmGetCmd         `cmd:"" help:"Show an application's identity-management settings (the token's last four characters only)."`
+	Configure   idmConfigureCmd   `cmd:"" help:"Set the base URL, the token (--token-stdin) or the groups switch."`
+	Activate    idmActivateCmd    `cmd:"" help:"Test the connection and start syncing."`
+	Deactivate  idmDeactivateCmd  `cmd:"" help:"Stop syncing; users and groups stay as they are in the application."`
+	Reauth      idmReauthCmd      `cmd:"" help:"Replace the token, read from stdin (Quip: only while deactivated)."`
+	Status      idmStatusCmd      `cmd:"" help:"Show sync health, queue depth and the last error."`
+	Sync        idmSyncCmd        `cmd:"" help:"Sync one user or group now and print the outcome."`
+	Plan        idmPlanCmd        `cmd:"" help:"Dry run: list the changes a full reconcile would make."`
+	EndSessions idmEndSessionsCmd `cmd:"" name:"end-sessions" help:"End a provisioned user's sessions in the application."`
 }
 
 type idmAppArg struct {
@@ -227,4 +228,28 @@ func (c *idmPlanCmd) Run(ctx context.Context, m *Main) error {
 		fmt.Fprintln(m.Stdout, "(nothing to change)")
 	}
 	return nil
+}
+
+type idmEndSessionsCmd struct {
+	idmAppArg
+	User string `arg:"" help:"Directory user id."`
+}
+
+func (c *idmEndSessionsCmd) Run(ctx context.Context, m *Main) error {
+	id, x, err := c.resolve(ctx, m)
+	if err != nil {
+		return err
+	}
+	o, err := x.IdMEndSessions(ctx, id, c.User)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return writeJSON(m.Stdout, o)
+	}
+	if o.Success {
+		fmt.Fprintf(m.Stdout, "ended sessions of user %s\n", o.SubjectID)
+		return nil
+	}
+	return fmt.Errorf("ending sessions of user %s failed (HTTP %d): %s", o.SubjectID, o.Status, o.Error)
 }

@@ -124,6 +124,32 @@ func TestIdMEndToEnd(t *testing.T) {
 	if _, err := run(t, env, "apps", "idm", "sync", "Quip"); err == nil {
 		t.Fatal("sync without --user or --group accepted")
 	}
+	// End the user's sessions in Quip: the session dies, the user stays active.
+	ru, err := qc.FindUserByEmail(ctx, "ada@acme.test")
+	if err != nil || ru == nil {
+		t.Fatalf("find ada: %+v %v", ru, err)
+	}
+	sess, err := sim.StartSession(ctx, co.ID, ru.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = mustRun(t, env, "apps", "idm", "end-sessions", "Quip", ada.ID)
+	if !strings.Contains(out, "ended sessions") {
+		t.Fatalf("end-sessions = %s", out)
+	}
+	if _, err := sim.SessionUser(ctx, sess); err == nil {
+		t.Fatal("Quip session survived end-sessions")
+	}
+	if got, err := qc.GetUser(ctx, ru.ID); err != nil || !got.Active {
+		t.Fatalf("after end-sessions: %+v %v", got, err)
+	}
+	page, err = c.QueryEvents(ctx, api.EventQuery{EventType: []string{"user_update_provision"}})
+	if err != nil || len(page.Events) == 0 {
+		t.Fatalf("user_update_provision events = %+v %v", page, err)
+	}
+	if _, err := run(t, env, "apps", "idm", "end-sessions", "Quip", "nope"); directory.ErrorCode(err) != directory.ENOTFOUND {
+		t.Fatalf("end-sessions of an unknown user: %v", err)
+	}
 	mustRun(t, env, "apps", "idm", "deactivate", "Quip")
 	out = mustRun(t, env, "apps", "idm", "status", "Quip", "--json")
 	if !strings.Contains(out, `"inactive"`) {

@@ -48,3 +48,9 @@ func (c *Client) IdMPlan(ctx context.Context, appID string) (*provision.Plan, er
 	var p provision.Plan
 	return &p, c.do(ctx, "GET", "/api/v1/apps/"+esc(appID)+"/idm/plan", nil, nil, &p)
 }
+
+// IdMEndSessions ends a user's sessions in the application.
+func (c *Client) IdMEndSessions(ctx context.Context, appID, userID string) (*provision.Outcome, error) {
+	var o provision.Outcome
+	return &o, c.do(ctx, "POST", "/api/v1/apps/"+esc(appID)+"/idm/users/"+esc(userID)+"/end-sessions", nil, nil, &o)
+}

@@ -37,6 +37,7 @@ func (h *Handler) mountIdM(mux *http.ServeMux) {
 	h.handle(mux, "GET /api/v1/apps/{id}/idm/status", readOnly, h.idmStatus)
 	h.handle(mux, "POST /api/v1/apps/{id}/idm/sync", writeOnly, h.idmSync)
 	h.handle(mux, "GET /api/v1/apps/{id}/idm/plan", readOnly, h.idmPlan)
+	h.handle(mux, "POST /api/v1/apps/{id}/idm/users/{userId}/end-sessions", writeOnly, h.idmEndSessions)
 }
 
 func (h *Handler) idm() (*provision.Manager, error) {
@@ -200,5 +201,22 @@ func (h *Handler) idmPlan(w http.ResponseWriter, r *http.Request, _ *auth.Princi
 		return err
 	}
 	web.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (h *Handler) idmEndSessions(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	e, err := h.engine()
+	if err != nil {
+		return err
+	}
+	uid := r.PathValue("userId")
+	if len(uid) > 128 {
+		return directory.Invalid(directory.FieldError{Field: "userId", Reason: "is too long"})
+	}
+	out, err := e.EndSessions(r.Context(), r.PathValue("id"), uid)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

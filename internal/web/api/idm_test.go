@@ -112,6 +112,17 @@ func TestIdMRoutes(t *testing.T) {
 	e.must("POST", base+"/sync", `{}`, 400)
 	e.must("POST", base+"/sync", `{"userId":"a","groupId":"b"}`, 400)
 	e.must("POST", base+"/sync", `{"userId":"nope"}`, 404)
+	e.must("POST", base+"/users/"+u.ID+"/end-sessions", "", 200).decode(t, &out)
+	if !out.Success || out.SubjectID != u.ID {
+		t.Fatalf("end-sessions %+v", out)
+	}
+	e.must("POST", base+"/users/nope/end-sessions", "", 404)
+	var loner struct{ ID string }
+	e.must("POST", "/api/v1/users", `{"username":"lon","email":"lon@acme.test","firstname":"Lo","lastname":"N","state":"activated"}`, 201).decode(t, &loner)
+	e.must("POST", base+"/users/"+loner.ID+"/end-sessions", "", 409)
+	if r := e.do("POST", base+"/users/"+u.ID+"/end-sessions", e.roKey, ""); r.status != 403 {
+		t.Fatalf("read-only key: %d", r.status)
+	}
 	e.must("GET", base+"/plan", "", 200).decode(t, &plan)
 	if len(plan.Items) != 0 {
 		t.Fatalf("plan after sync %+v", plan)
@@ -124,4 +135,5 @@ func TestIdMRoutes(t *testing.T) {
 		t.Fatalf("settings %s", b)
 	}
 	e.must("GET", base+"/plan", "", 409)
+	e.must("POST", base+"/users/"+u.ID+"/end-sessions", "", 409)
 }
