@@ -1,0 +1,276 @@
+package importer
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/jumpgate-idp/jumpgate/internal/connector"
+	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/insights"
+	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
+)
+
+// Job states.
+const (
+	JobRunning  = "running"
+	JobComplete = "complete"
+	JobFailed   = "failed"
+)
+
+// chunk is how many users a worker imports between progress saves.
+const chunk = 25
+
+// Failure is one user a job could not import.
+type Failure struct {
+	ID     string `json:"id"`
+	Email  string `json:"email,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Link is the activation link of a user a job created.
+type Link struct {
+	UserID          string `json:"userId"`
+	Email           string `json:"email"`
+	ActivationToken string `json:"activationToken,omitempty"`
+	ActivationURL   string `json:"activationUrl,omitempty"`
+}
+
+// Job is a background import and its progress.
+type Job struct {
+	ID         string     `json:"id"`
+	AppID      string     `json:"appId"`
+	AppLabel   string     `json:"appLabel"`
+	AdminID    string     `json:"adminId"`
+	AdminEmail string     `json:"adminEmail,omitempty"`
+	Total      int        `json:"total"`
+	Done       int        `json:"done"`
+	Created    int        `json:"created"`
+	Skipped    int        `json:"skipped"`
+	Failed     int        `json:"failed"`
+	State      string     `json:"state"`
+	Failures   []Failure  `json:"failures"`
+	Links      []Link     `json:"links,omitempty"`
+	Warning    string     `json:"warning,omitempty"`
+	StartedAt  time.Time  `json:"started"`
+	FinishedAt *time.Time `json:"finished,omitempty"`
+	ids        []string
+}
+
+func (im *Importer) startJob(ctx context.Context, admin directory.Actor, app *directory.App, ids []string) (*Job, error) {
+	email := admin.Email
+	if email == "" {
+		_ = im.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
+			if a, err := tx.GetAdmin(ctx, admin.ID); err == nil {
+				email = a.Email
+			}
+			return nil
+		})
+	}
+	idsJSON, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	j := &Job{ID: uuid.Must(uuid.NewV7()).String(), AppID: app.ID, AppLabel: app.Label, AdminID: admin.ID, AdminEmail: email,
+		Total: len(ids), State: JobRunning, StartedAt: im.now(), Failures: []Failure{}}
+	err = im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO import_jobs (id, app_id, app_label, admin_id, admin_email, user_ids, total, state, started_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.ID, j.AppID, j.AppLabel, j.AdminID, j.AdminEmail, string(idsJSON), j.Total, j.State,
+			j.StartedAt.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("importer: save job: %w", err)
+	}
+	im.event(ctx, insights.ImportStart, admin, app, true, "", map[string]string{"job": j.ID, "total": fmt.Sprint(j.Total)})
+	return j, nil
+}
+
+// GetJob returns a job and its progress; ENOTFOUND when unknown.
+func (im *Importer) GetJob(ctx context.Context, id string) (*Job, error) {
+	var j *Job
+	err := im.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		j, err = loadJob(ctx, tx, id)
+		return err
+	})
+	return j, err
+}
+
+func loadJob(ctx context.Context, tx *sqlstore.Tx, id string) (*Job, error) {
+	j := &Job{ID: id}
+	var ids, failures, links string
+	var started, finished int64
+	err := tx.QueryRow(ctx, `SELECT app_id, app_label, admin_id, admin_email, user_ids, total, done, created, skipped, failed,
+		failures, links, state, started_at, finished_at FROM import_jobs WHERE id = ?`, id).
+		Scan(&j.AppID, &j.AppLabel, &j.AdminID, &j.AdminEmail, &ids, &j.Total, &j.Done, &j.Created, &j.Skipped, &j.Failed,
+			&failures, &links, &j.State, &started, &finished)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, directory.NotFound("import job", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("importer: read job: %w", err)
+	}
+	if err := json.Unmarshal([]byte(ids), &j.ids); err != nil {
+		return nil, err
+	}
+	_ = json.Unmarshal([]byte(failures), &j.Failures)
+	_ = json.Unmarshal([]byte(links), &j.Links)
+	if j.Failures == nil {
+		j.Failures = []Failure{}
+	}
+	j.StartedAt = time.UnixMilli(started).UTC()
+	if finished != 0 {
+		t := time.UnixMilli(finished).UTC()
+		j.FinishedAt = &t
+	}
+	if len(j.Links) > 0 {
+		j.Warning = UnmanagedWarning
+	}
+	return j, nil
+}
+
+// RunPending works every unfinished job to its end (also those a previous
+// process left): an existing user is skipped, so re-running is harmless.
+func (im *Importer) RunPending(ctx context.Context) error {
+	var ids []string
+	err := im.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM import_jobs WHERE state = ? ORDER BY started_at`, JobRunning)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("importer: list jobs: %w", err)
+	}
+	for _, id := range ids {
+		if err := im.runJob(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run works pending jobs every interval until ctx ends.
+func (im *Importer) Run(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		_ = im.RunPending(ctx)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (im *Importer) runJob(ctx context.Context, id string) error {
+	j, err := im.GetJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	admin := directory.Actor{Type: directory.ActorAdmin, ID: j.AdminID, Email: j.AdminEmail}
+	app := &directory.App{ID: j.AppID, Label: j.AppLabel}
+	_, conn, err := im.open(ctx, j.AppID)
+	if err != nil {
+		return im.finish(ctx, j, admin, app, JobFailed, err.Error())
+	}
+	for j.Done < j.Total {
+		end := min(j.Done+chunk, j.Total)
+		for _, rid := range j.ids[j.Done:end] {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			ru, err := getUser(ctx, conn, rid)
+			var r UserResult
+			if err != nil {
+				r = failed(UserResult{ID: rid}, err)
+			} else {
+				r = im.importOne(ctx, admin, j.AppID, *ru)
+			}
+			switch r.Outcome {
+			case OutcomeCreated:
+				j.Created++
+				j.Links = append(j.Links, Link{UserID: r.UserID, Email: r.Email, ActivationToken: r.ActivationToken, ActivationURL: r.ActivationURL})
+			case OutcomeSkipped:
+				j.Skipped++
+			default:
+				j.Failed++
+				j.Failures = append(j.Failures, Failure{ID: rid, Email: r.Email, Reason: r.Reason})
+			}
+		}
+		j.Done = end
+		if err := im.saveProgress(ctx, j); err != nil {
+			return err
+		}
+	}
+	return im.finish(ctx, j, admin, app, JobComplete, "")
+}
+
+// getUser reads one user, trying again once after a temporary failure.
+func getUser(ctx context.Context, conn connector.Connector, id string) (*connector.RemoteUser, error) {
+	u, err := conn.GetUser(ctx, id)
+	if err != nil && connector.IsTemporary(err) {
+		u, err = conn.GetUser(ctx, id)
+	}
+	return u, err
+}
+
+func (im *Importer) saveProgress(ctx context.Context, j *Job) error {
+	f, _ := json.Marshal(j.Failures)
+	l, _ := json.Marshal(j.Links)
+	return im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE import_jobs SET done = ?, created = ?, skipped = ?, failed = ?, failures = ?, links = ?
+			WHERE id = ?`, j.Done, j.Created, j.Skipped, j.Failed, string(f), string(l), j.ID)
+		return err
+	})
+}
+
+func (im *Importer) finish(ctx context.Context, j *Job, admin directory.Actor, app *directory.App, state, msg string) error {
+	if err := im.saveProgress(ctx, j); err != nil {
+		return err
+	}
+	now := im.now()
+	err := im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE import_jobs SET state = ?, finished_at = ? WHERE id = ?`, state, now.UnixMilli(), j.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("importer: finish job: %w", err)
+	}
+	details := map[string]string{"job": j.ID, "total": fmt.Sprint(j.Total), "created": fmt.Sprint(j.Created),
+		"skipped": fmt.Sprint(j.Skipped), "failed": fmt.Sprint(j.Failed)}
+	if state == JobComplete {
+		im.event(ctx, insights.ImportComplete, admin, app, true, "", details)
+	} else {
+		im.event(ctx, insights.ImportFailed, admin, app, false, msg, details)
+	}
+	if im.Mailer != nil && j.AdminEmail != "" {
+		subject := fmt.Sprintf("Jumpgate: import from %s %s", j.AppLabel, state)
+		body := fmt.Sprintf("The import of %d users from %s (job %s) is %s.\n\nCreated: %d\nSkipped (already in the directory): %d\nFailed: %d\n",
+			j.Total, j.AppLabel, j.ID, state, j.Created, j.Skipped, j.Failed)
+		if msg != "" {
+			body += "\nError: " + msg + "\n"
+		}
+		if j.Created > 0 {
+			body += "\n" + UnmanagedWarning + "\n"
+		}
+		_ = im.Mailer.Send(ctx, j.AdminEmail, subject, body)
+	}
+	return nil
+}
