@@ -1,0 +1,128 @@
+package importer_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jumpgate-idp/jumpgate/internal/importer"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+)
+
+const jobUsers = 1500
+
+func TestJobProgressResumeAndMail(t *testing.T) {
+	e := newEnv(t)
+	e.seed(0, jobUsers)
+	e.activate()
+	res, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Job == nil || res.Job.Total != jobUsers || len(res.Users) != 0 {
+		t.Fatalf("expected a job: %+v", res)
+	}
+	if e.countUsers() != 0 {
+		t.Fatal("job start imported users")
+	}
+	// Work part of the job, then stop as a restart would.
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.im.RunPending(ctx) }()
+	var seen *importer.Job
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		j, err := e.im.GetJob(e.ctx, res.Job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Done > 0 && j.Done < j.Total {
+			seen = j
+			break
+		}
+	}
+	cancel()
+	<-done
+	if seen == nil || seen.State != importer.JobRunning {
+		t.Fatalf("no progress seen while running: %+v", seen)
+	}
+	// A fresh importer on the same database resumes the job.
+	im2 := *e.im
+	if err := im2.RunPending(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, err := e.im.GetJob(e.ctx, res.Job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != importer.JobComplete || j.Done != jobUsers || j.Failed != 0 || j.Created+j.Skipped != jobUsers || j.FinishedAt == nil {
+		t.Fatalf("job: %+v", j)
+	}
+	if e.countUsers() != jobUsers {
+		t.Fatalf("users: %d", e.countUsers())
+	}
+	if len(j.Links) != j.Created || j.Links[0].ActivationURL == "" {
+		t.Fatalf("links: %d of %d", len(j.Links), j.Created)
+	}
+	e.mail.mu.Lock()
+	msgs := append([]string(nil), e.mail.msgs...)
+	e.mail.mu.Unlock()
+	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], "boss@acme.test\n") || !strings.Contains(msgs[0], "1500 users") {
+		t.Fatalf("mail: %q", msgs)
+	}
+	// Re-running creates nobody.
+	again, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.im.RunPending(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	j2, err := e.im.GetJob(e.ctx, again.Job.ID)
+	if err != nil || j2.Created != 0 || j2.Skipped != jobUsers || e.countUsers() != jobUsers {
+		t.Fatalf("re-run: %+v %v", j2, err)
+	}
+}
+
+func TestJobFaultsReportedPerUser(t *testing.T) {
+	e := newEnv(t)
+	e.seed(0, 150)
+	e.activate()
+	res, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
+	if err != nil || res.Job == nil {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if err := e.sim.SetFaults(quipsim.Faults{ErrorRate: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.im.RunPending(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, err := e.im.GetJob(e.ctx, res.Job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != importer.JobComplete || j.Done != 150 || j.Failed == 0 || j.Created == 0 || j.Failed+j.Created != 150 ||
+		len(j.Failures) != j.Failed || j.Failures[0].Reason == "" {
+		t.Fatalf("job: %+v", j)
+	}
+	if e.countUsers() != j.Created {
+		t.Fatalf("users %d, created %d", e.countUsers(), j.Created)
+	}
+}
+
+func TestImportRefusedWhenAppUnreachable(t *testing.T) {
+	e := newEnv(t)
+	e.seed(0, 5)
+	e.activate()
+	if err := e.sim.SetFaults(quipsim.Faults{ErrorRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
+	if err == nil || !strings.Contains(err.Error(), "unavailable") {
+		t.Fatalf("want unavailable: %v", err)
+	}
+	if e.countUsers() != 0 {
+		t.Fatal("half-imported")
+	}
+}
