@@ -2,11 +2,13 @@ package importer_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/importer"
+	"github.com/jumpgate-idp/jumpgate/internal/mail"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
 )
 
@@ -16,6 +18,8 @@ func TestJobProgressResumeAndMail(t *testing.T) {
 	e := newEnv(t)
 	e.seed(0, jobUsers)
 	e.activate()
+	smtpd, sender := startSMTP(t)
+	e.im.Mailer = sender
 	res, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
 	if err != nil {
 		t.Fatal(err)
@@ -64,11 +68,10 @@ func TestJobProgressResumeAndMail(t *testing.T) {
 	if len(j.Links) != j.Created || j.Links[0].ActivationURL == "" {
 		t.Fatalf("links: %d of %d", len(j.Links), j.Created)
 	}
-	e.mail.mu.Lock()
-	msgs := append([]string(nil), e.mail.msgs...)
-	e.mail.mu.Unlock()
-	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], "boss@acme.test\n") || !strings.Contains(msgs[0], "1500 users") {
-		t.Fatalf("mail: %q", msgs)
+	msgs := smtpd.received()
+	if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0] != "boss@acme.test" || !strings.Contains(msgs[0].Data, "1500 users") ||
+		!strings.Contains(msgs[0].Data, "Created: "+strconv.Itoa(j.Created)) {
+		t.Fatalf("mail: %+v", msgs)
 	}
 	// Re-running creates nobody.
 	again, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
@@ -88,6 +91,8 @@ func TestJobFaultsReportedPerUser(t *testing.T) {
 	e := newEnv(t)
 	e.seed(0, 150)
 	e.activate()
+	outbox := &mail.Outbox{Store: e.store}
+	e.im.Mailer = outbox
 	res, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
 	if err != nil || res.Job == nil {
 		t.Fatalf("%+v %v", res, err)
@@ -108,6 +113,10 @@ func TestJobFaultsReportedPerUser(t *testing.T) {
 	}
 	if e.countUsers() != j.Created {
 		t.Fatalf("users %d, created %d", e.countUsers(), j.Created)
+	}
+	msgs, err := outbox.List(e.ctx, 0)
+	if err != nil || len(msgs) != 1 || msgs[0].To != "boss@acme.test" || !strings.Contains(msgs[0].Body, "Failed: "+strconv.Itoa(j.Failed)) {
+		t.Fatalf("outbox: %+v %v", msgs, err)
 	}
 }
 
