@@ -7,8 +7,10 @@ import (
 
 	"github.com/jumpgate-idp/jumpgate/internal/auth"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/importer"
 	"github.com/jumpgate-idp/jumpgate/internal/insights"
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
+	"github.com/jumpgate-idp/jumpgate/internal/mail"
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/userauth"
 	"github.com/jumpgate-idp/jumpgate/internal/web"
@@ -33,6 +35,10 @@ type Handler struct {
 	// /api/v1/apps/{id}/idm routes answer 503 without them.
 	IdM       *provision.Manager
 	IdMEngine *provision.Engine
+	// Importer imports application users; the import routes answer 503 without it.
+	Importer *importer.Importer
+	// Outbox holds mail when no SMTP server is configured (GET /api/v1/outbox).
+	Outbox *mail.Outbox
 	// AuthFailures, when set, is told of every refused API key.
 	AuthFailures APIKeyFailureRecorder
 
@@ -80,6 +86,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.mountApps(mux)
 	h.mountInsights(mux)
 	h.mountIdM(mux)
+	h.mountImports(mux)
 }
 
 // Routes lists the patterns Mount registered, in order.
