@@ -24,6 +24,12 @@ type Config struct {
 	LogLevel        string        // debug, info, warn, error
 	LogFormat       string        // text or json
 	ShutdownTimeout time.Duration // how long graceful shutdown waits
+	SMTPHost        string        // SMTP server for notification mail; "" keeps mail in the outbox
+	SMTPPort        string        // its port
+	SMTPUsername    string        // "" sends without authentication
+	SMTPPassword    string        // password of SMTPUsername
+	SMTPFrom        string        // sender address
+	SMTPTLS         string        // none, starttls or tls
 }
 
 // Setting describes one setting: its name (also the key in a config file),
@@ -85,6 +91,12 @@ var Settings = []Setting{
 		},
 		get: func(c *Config) string { return c.ShutdownTimeout.String() },
 	},
+	setting("smtp-host", "", "SMTP server for notification mail (import results); none keeps mail in the outbox (GET /api/v1/outbox)", func(c *Config) *string { return &c.SMTPHost }),
+	setting("smtp-port", "587", "port of the SMTP server", func(c *Config) *string { return &c.SMTPPort }),
+	setting("smtp-username", "", "SMTP user name; none sends without authentication", func(c *Config) *string { return &c.SMTPUsername }),
+	setting("smtp-password", "", "SMTP password", func(c *Config) *string { return &c.SMTPPassword }),
+	setting("smtp-from", "jumpgate@localhost", "sender address of notification mail", func(c *Config) *string { return &c.SMTPFrom }),
+	setting("smtp-tls", "starttls", "TLS mode of the SMTP connection: none, starttls or tls (implicit TLS)", func(c *Config) *string { return &c.SMTPTLS }),
 }
 
 func lookup(name string) (Setting, bool) {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
@@ -94,6 +95,25 @@ var checks = []check{
 			return ""
 		}
 		return "must be text or json"
+	}},
+	{"smtp-port", func(c *Config) string {
+		if n, err := strconv.Atoi(c.SMTPPort); err != nil || n < 1 || n > 65535 {
+			return "must be a port number (1-65535)"
+		}
+		return ""
+	}},
+	{"smtp-tls", func(c *Config) string {
+		switch c.SMTPTLS {
+		case "none", "starttls", "tls":
+			return ""
+		}
+		return "must be none, starttls or tls"
+	}},
+	{"smtp-from", func(c *Config) string {
+		if c.SMTPHost != "" && !strings.Contains(c.SMTPFrom, "@") {
+			return "must be an e-mail address when --smtp-host is set"
+		}
+		return ""
 	}},
 	{"shutdown-timeout", func(c *Config) string {
 		if c.ShutdownTimeout <= 0 {
