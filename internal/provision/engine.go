@@ -147,6 +147,12 @@ func (e *Engine) step(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	keys := make([]Key, len(ls))
+	for i, l := range ls {
+		keys[i] = l.Key
+	}
+	kp := e.hold(ctx, keys)
+	defer kp.close()
 	sem := make(chan struct{}, e.workers())
 	var wg sync.WaitGroup
 	var firstErr error
@@ -156,7 +162,7 @@ func (e *Engine) step(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := e.work(ctx, l); err != nil {
+			if err := e.work(ctx, kp, l); err != nil {
 				mu.Lock()
 				if firstErr == nil {
 					firstErr = err
@@ -179,12 +185,14 @@ type Outcome struct {
 
 // work reconciles one leased key and records the outcome. Only storage
 // errors are returned; application errors schedule a retry.
-func (e *Engine) work(ctx context.Context, l leased) error {
-	_, err := e.reconcileLeased(ctx, l)
+func (e *Engine) work(ctx context.Context, kp *keeper, l leased) error {
+	_, err := e.reconcileLeased(ctx, kp, l)
 	return err
 }
 
-func (e *Engine) reconcileLeased(ctx context.Context, l leased) (Outcome, error) {
+// reconcileLeased works one leased key; kp renews its lease until the
+// outcome is recorded.
+func (e *Engine) reconcileLeased(ctx context.Context, kp *keeper, l leased) (Outcome, error) {
 	out := Outcome{Key: l.Key}
 	ac, err := e.appConn(ctx, l.AppID)
 	var post func(tx *sqlstore.Tx) error
@@ -218,6 +226,9 @@ func (e *Engine) reconcileLeased(ctx context.Context, l leased) (Outcome, error)
 		}
 		return finish(ctx, tx, e.owner(), l)
 	})
+	// Renewal stops only now: the lease is kept while the outcome is
+	// recorded (a renewal after it finds the lease gone and does nothing).
+	kp.release(l.Key)
 	return out, dbErr
 }
 

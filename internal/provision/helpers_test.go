@@ -295,3 +295,9 @@ func (e *env) remoteUsersWith(tok string) map[string]connector.RemoteUser {
 	}
 	return out
 }
+
+func (s *sink) snapshot() []provision.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]provision.Event(nil), s.evs...)
+}

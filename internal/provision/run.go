@@ -155,7 +155,9 @@ JOIN group_members gm ON gm.group_id = ag.group_id WHERE ag.app_id = ? AND ag.gr
 	if err != nil {
 		return nil, err
 	}
-	out, err := e.reconcileLeased(ctx, l)
+	kp := e.hold(ctx, []Key{l.Key})
+	defer kp.close()
+	out, err := e.reconcileLeased(ctx, kp, l)
 	if err != nil {
 		return nil, err
 	}
