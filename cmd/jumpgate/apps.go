@@ -26,6 +26,7 @@ type appsCmd struct {
 	Unbind   appsUnbindCmd   `cmd:"" help:"Remove user groups from an application."`
 	Groups   appsGroupsCmd   `cmd:"" help:"List the user groups bound to an application."`
 	Idm      appsIdmCmd      `cmd:"" name:"idm" help:"Identity management (SCIM provisioning): settings, activation, status, sync and plan."`
+	Import   appsImportCmd   `cmd:"" help:"Import users from an application whose identity management is active."`
 }
 
 type catalogCmd struct {

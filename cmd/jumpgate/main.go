@@ -71,6 +71,7 @@ type cli struct {
 	Apps    appsCmd    `cmd:"" help:"Manage applications, their metadata and group bindings through the API (--url, --api-key)."`
 	Catalog catalogCmd `cmd:"" help:"Browse the application catalog through the API (--url, --api-key)."`
 	Events  eventsCmd  `cmd:"" help:"Query Directory Insights events through the API; --follow tails them (--url, --api-key)."`
+	Imports importsCmd `cmd:"" help:"Follow user imports through the API (--url, --api-key)."`
 	Admins  adminsCmd  `cmd:"" help:"Manage administrator accounts directly in the database."`
 }
 

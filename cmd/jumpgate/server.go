@@ -178,6 +178,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce fu
 		return err
 	}
 	apiHandler.Users = a.users
+	defer a.startImports(ctx, cfg, apiHandler, url)()
 	a.logger.Info("listening", "addr", ln.Addr().String(), "url", url)
 	if announce != nil {
 		announce(url)
