@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
 )
 
@@ -56,4 +60,83 @@ func TestRateLimitPacing(t *testing.T) {
 	if time.Duration(slept.Load()) < time.Minute {
 		t.Fatalf("paced only %v for %d requests", time.Duration(slept.Load()), rt.n.Load())
 	}
+}
+
+// advanceTo moves the clock forward to t (never back).
+func (c *clock) advanceTo(t time.Time) {
+	c.mu.Lock()
+	if t.After(c.t) {
+		c.t = t
+	}
+	c.mu.Unlock()
+}
+
+// BenchmarkRateLimited provisions JUMPGATE_BENCH_RL_USERS users (default
+// 1500, about 3,000 requests: 5 simulated minutes) in one bound group into a quipsim limited to 600 requests a minute,
+// with the engine's default concurrency. Quipsim and the engine share an
+// injected clock: a Sleep moves it to the sleeper's wake-up time (sleeps
+// overlap as in real time; requests take no simulated time, which only
+// makes the load harsher), so minutes of pacing run in seconds. It reports
+// the share of requests answered 429 (target ≤ 1%) and the simulated
+// request rate.
+func BenchmarkRateLimited(b *testing.B) {
+	size := 1500
+	if v, err := strconv.Atoi(os.Getenv("JUMPGATE_BENCH_RL_USERS")); err == nil && v > 0 {
+		size = v
+	}
+	for range b.N {
+		b.StopTimer()
+		e := newEnvWith(b, "sqlite:"+filepath.Join(b.TempDir(), "jg.db"), func(c *quipsim.Config) { c.RateLimit = 600 })
+		rt := &statusRT{next: e.srv.Client().Transport}
+		e.mgr.HTTPClient = &http.Client{Transport: rt}
+		e.eng.Sleep = func(ctx context.Context, d time.Duration) error {
+			e.clk.advanceTo(e.clk.Now().Add(d))
+			return ctx.Err()
+		}
+		var users []*directory.User
+		for i := range size {
+			users = append(users, e.user(fmt.Sprintf("q%05d", i), directory.UserActivated))
+		}
+		e.activate()
+		g := e.group("rl")
+		for chunk := range slices.Chunk(users, 500) {
+			e.add(g, chunk...)
+		}
+		e.bind(g)
+		v0 := e.clk.Now()
+		b.StartTimer()
+		e.drainAll()
+		b.StopTimer()
+		if n := len(e.remoteUsers()); n != size {
+			b.Fatalf("users %d of %d", n, size)
+		}
+		n, n429 := rt.n.Load(), rt.n429.Load()
+		sim := e.clk.Now().Sub(v0)
+		b.ReportMetric(float64(n), "requests")
+		b.ReportMetric(100*float64(n429)/float64(n), "%429")
+		b.ReportMetric(sim.Minutes(), "sim-min")
+		b.ReportMetric(float64(n)/sim.Minutes(), "req/sim-min")
+	}
+}
+
+// drainAll drains until the queue is empty, letting the clock run only
+// through the engine's own sleeps and the backoffs of failed keys.
+func (e *env) drainAll() {
+	e.t.Helper()
+	for range 10000 {
+		e.drain()
+		st, err := provision.QueueStatus(e.ctx, e.store, e.appID, e.clk.Now())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if st.QueueDepth == 0 {
+			return
+		}
+		if st.NextRetry != nil {
+			e.clk.advanceTo(*st.NextRetry)
+		} else {
+			e.clk.Add(time.Second)
+		}
+	}
+	e.t.Fatal("queue never emptied")
 }
