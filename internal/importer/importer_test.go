@@ -22,6 +22,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
+	"github.com/jumpgate-idp/jumpgate/internal/sqlstore/sqltest"
 	"github.com/jumpgate-idp/jumpgate/internal/userauth"
 )
 
@@ -56,6 +57,11 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "jg.db"))
+}
+
+func newEnvDSN(t *testing.T, dsn string) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(dir, "quip.db"), RateLimit: -1})
@@ -77,7 +83,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(dir, "jg.db"))
+	st, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,8 +172,11 @@ func statuses(cs []importer.Candidate) map[string]int {
 	return out
 }
 
-func TestSyncImport(t *testing.T) {
-	e := newEnv(t)
+func TestSyncImport(t *testing.T) { syncImport(t, newEnv(t)) }
+
+func TestSyncImportPostgres(t *testing.T) { syncImport(t, newEnvDSN(t, sqltest.PostgresDSN(t))) }
+
+func syncImport(t *testing.T, e *env) {
 	e.seed(0, 50)
 	if _, err := e.im.ListUsers(e.ctx, e.appID, importer.ListOptions{}); directory.ErrorCode(err) != directory.EPRECONDITION {
 		t.Fatalf("inactive app: %v", err)

@@ -222,13 +222,26 @@ func (im *Importer) runJob(ctx context.Context, id string) error {
 	return im.finish(ctx, j, admin, app, JobComplete, "")
 }
 
-// getUser reads one user, trying again once after a temporary failure.
+// maxRetryWait caps how long a job waits before trying a user again.
+const maxRetryWait = 30 * time.Second
+
+// getUser reads one user, trying again once after a temporary failure,
+// after the wait the application asked for (Retry-After), if any.
 func getUser(ctx context.Context, conn connector.Connector, id string) (*connector.RemoteUser, error) {
 	u, err := conn.GetUser(ctx, id)
-	if err != nil && connector.IsTemporary(err) {
-		u, err = conn.GetUser(ctx, id)
+	if err == nil || !connector.IsTemporary(err) {
+		return u, err
 	}
-	return u, err
+	if d := min(connector.RetryAfter(err), maxRetryWait); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+	return conn.GetUser(ctx, id)
 }
 
 func (im *Importer) saveProgress(ctx context.Context, j *Job) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/importer"
 	"github.com/jumpgate-idp/jumpgate/internal/mail"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+	"github.com/jumpgate-idp/jumpgate/internal/sqlstore/sqltest"
 )
 
 const jobUsers = 1500
@@ -87,8 +88,13 @@ func TestJobProgressResumeAndMail(t *testing.T) {
 	}
 }
 
-func TestJobFaultsReportedPerUser(t *testing.T) {
-	e := newEnv(t)
+func TestJobFaultsReportedPerUser(t *testing.T) { jobFaults(t, newEnv(t)) }
+
+func TestJobFaultsReportedPerUserPostgres(t *testing.T) {
+	jobFaults(t, newEnvDSN(t, sqltest.PostgresDSN(t)))
+}
+
+func jobFaults(t *testing.T, e *env) {
 	e.seed(0, 150)
 	e.activate()
 	outbox := &mail.Outbox{Store: e.store}
