@@ -179,7 +179,40 @@ func (im *Importer) Run(ctx context.Context, interval time.Duration) error {
 	}
 }
 
+// leaseTTL is how long a worker holds a job without saving progress.
+const leaseTTL = 2 * time.Minute
+
+// lease takes (or, with release, gives back) a running job; false when
+// another worker holds it.
+func (im *Importer) lease(ctx context.Context, id string, release bool) (bool, error) {
+	now := im.now().UnixMilli()
+	until := now + leaseTTL.Milliseconds()
+	if release {
+		until = 0
+	}
+	var n int64
+	err := im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE import_jobs SET lease_until = ? WHERE id = ? AND state = ? AND (lease_until < ? OR ?)`,
+			until, id, JobRunning, now, release)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("importer: lease job: %w", err)
+	}
+	return n == 1, nil
+}
+
 func (im *Importer) runJob(ctx context.Context, id string) error {
+	ok, err := im.lease(ctx, id, false)
+	if err != nil || !ok {
+		return err
+	}
+	// Stopped before the end (shutdown): give the job back at once.
+	defer func() { _, _ = im.lease(context.WithoutCancel(ctx), id, true) }()
 	j, err := im.GetJob(ctx, id)
 	if err != nil {
 		return err
@@ -248,8 +281,9 @@ func (im *Importer) saveProgress(ctx context.Context, j *Job) error {
 	f, _ := json.Marshal(j.Failures)
 	l, _ := json.Marshal(j.Links)
 	return im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE import_jobs SET done = ?, created = ?, skipped = ?, failed = ?, failures = ?, links = ?
-			WHERE id = ?`, j.Done, j.Created, j.Skipped, j.Failed, string(f), string(l), j.ID)
+		_, err := tx.Exec(ctx, `UPDATE import_jobs SET done = ?, created = ?, skipped = ?, failed = ?, failures = ?, links = ?,
+			lease_until = ? WHERE id = ?`, j.Done, j.Created, j.Skipped, j.Failed, string(f), string(l),
+			im.now().Add(leaseTTL).UnixMilli(), j.ID)
 		return err
 	})
 }

@@ -141,3 +141,33 @@ func TestImportRefusedWhenAppUnreachable(t *testing.T) {
 		t.Fatal("half-imported")
 	}
 }
+
+// Two workers (e.g. two replicas) never work the same job at once.
+func TestJobLeasedToOneWorker(t *testing.T) {
+	e := newEnv(t)
+	e.seed(0, 130)
+	e.activate()
+	res, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
+	if err != nil || res.Job == nil {
+		t.Fatalf("%+v %v", res, err)
+	}
+	other := *e.im
+	errs := make(chan error, 2)
+	go func() { errs <- e.im.RunPending(e.ctx) }()
+	go func() { errs <- other.RunPending(e.ctx) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.im.RunPending(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, err := e.im.GetJob(e.ctx, res.Job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != importer.JobComplete || j.Created != 130 || j.Skipped != 0 || len(j.Links) != 130 || e.countUsers() != 130 {
+		t.Fatalf("job: %+v", j)
+	}
+}

@@ -15,7 +15,9 @@ CREATE TABLE import_jobs (
     links       TEXT NOT NULL DEFAULT '[]',
     state       TEXT NOT NULL,
     started_at  BIGINT NOT NULL,
-    finished_at BIGINT NOT NULL DEFAULT 0
+    finished_at BIGINT NOT NULL DEFAULT 0,
+    -- A worker holds a running job until lease_until (ms); a crashed worker's job is taken again after it.
+    lease_until BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX import_jobs_state_idx ON import_jobs (state);
 
