@@ -36,6 +36,8 @@ type serverFlags struct {
 	LogLevel        string `name:"log-level" placeholder:"LEVEL" help:"debug, info, warn or error (env JUMPGATE_LOG_LEVEL)."`
 	LogFormat       string `name:"log-format" placeholder:"FORMAT" help:"text or json (env JUMPGATE_LOG_FORMAT)."`
 	ShutdownTimeout string `name:"shutdown-timeout" placeholder:"DURATION" help:"Graceful shutdown wait (env JUMPGATE_SHUTDOWN_TIMEOUT; default 15s)."`
+	TLSCert         string `name:"tls-cert" placeholder:"FILE" help:"PEM certificate (chain): serve HTTPS with --tls-key and send HSTS (env JUMPGATE_TLS_CERT)."`
+	TLSKey          string `name:"tls-key" placeholder:"FILE" help:"PEM private key of --tls-cert (env JUMPGATE_TLS_KEY)."`
 	EventsRetention string `name:"events-retention" placeholder:"DURATION" help:"How long Directory Insights events are kept, e.g. 2160h (env JUMPGATE_EVENTS_RETENTION; default 90 days)."`
 }
 
@@ -61,7 +63,7 @@ func (f *serverFlags) values() map[string]string {
 	for k, v := range map[string]string{
 		"config": f.Config, "db": f.DB, "addr": f.Addr, "base-url": f.BaseURL, "master-key": f.MasterKey,
 		"master-key-file": f.MasterKeyFile, "data-dir": f.DataDir, "log-level": f.LogLevel, "log-format": f.LogFormat,
-		"shutdown-timeout": f.ShutdownTimeout,
+		"shutdown-timeout": f.ShutdownTimeout, "tls-cert": f.TLSCert, "tls-key": f.TLSKey,
 	} {
 		if v != "" {
 			out[k] = v
@@ -155,7 +157,8 @@ func insightsCursorKey(masterKey []byte) []byte {
 
 // serve listens on cfg.Addr and answers until ctx is done.
 func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce func(url string)) error {
-	srv := web.NewServer(web.Options{Logger: a.logger, Ping: a.store.Ping, ShutdownTimeout: cfg.ShutdownTimeout, Now: m.Now})
+	srv := web.NewServer(web.Options{Logger: a.logger, Ping: a.store.Ping, ShutdownTimeout: cfg.ShutdownTimeout, Now: m.Now,
+		TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey})
 	apiHandler := &api.Handler{Store: a.store, Service: a.service, Auth: &auth.Authenticator{Store: a.store, Now: m.Now}}
 	if a.insights != nil {
 		apiHandler.Insights = a.insights

@@ -30,6 +30,8 @@ type Config struct {
 	SMTPPassword    string        // password of SMTPUsername
 	SMTPFrom        string        // sender address
 	SMTPTLS         string        // none, starttls or tls
+	TLSCert         string        // PEM certificate chain file; with TLSKey, serve HTTPS
+	TLSKey          string        // PEM private key file of TLSCert
 }
 
 // Setting describes one setting: its name (also the key in a config file),
@@ -91,6 +93,8 @@ var Settings = []Setting{
 		},
 		get: func(c *Config) string { return c.ShutdownTimeout.String() },
 	},
+	setting("tls-cert", "", "PEM certificate (chain) file: serve HTTPS with --tls-key, and send HSTS", func(c *Config) *string { return &c.TLSCert }),
+	setting("tls-key", "", "PEM private key file of --tls-cert", func(c *Config) *string { return &c.TLSKey }),
 	setting("smtp-host", "", "SMTP server for notification mail (import results); none keeps mail in the outbox (GET /api/v1/outbox)", func(c *Config) *string { return &c.SMTPHost }),
 	setting("smtp-port", "587", "port of the SMTP server", func(c *Config) *string { return &c.SMTPPort }),
 	setting("smtp-username", "", "SMTP user name; none sends without authentication", func(c *Config) *string { return &c.SMTPUsername }),
@@ -245,12 +249,16 @@ func (c Config) PublicURL(bound net.Addr) string {
 	if bound != nil {
 		addr = bound.String()
 	}
+	scheme := "http://"
+	if c.TLSCert != "" {
+		scheme = "https://"
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "http://" + addr
+		return scheme + addr
 	}
 	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return scheme + net.JoinHostPort(host, port)
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -112,6 +113,18 @@ var checks = []check{
 	{"smtp-from", func(c *Config) string {
 		if c.SMTPHost != "" && !strings.Contains(c.SMTPFrom, "@") {
 			return "must be an e-mail address when --smtp-host is set"
+		}
+		return ""
+	}},
+	{"tls-cert", func(c *Config) string {
+		if (c.TLSCert == "") != (c.TLSKey == "") {
+			return "set both --tls-cert and --tls-key, or neither"
+		}
+		if c.TLSCert == "" {
+			return ""
+		}
+		if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+			return fmt.Sprintf("cannot load the certificate and key: %v", err)
 		}
 		return ""
 	}},

@@ -130,6 +130,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			h.Set(k, v)
 		}
 		h.Set("X-Request-ID", id)
+		if s.tlsCert != "" {
+			h.Set("Strict-Transport-Security", HSTS)
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
