@@ -46,7 +46,7 @@ func (s *Service) CreateActivationLink(ctx context.Context, userID string) (*Act
 
 // activationUser returns the user of an unused, unexpired token.
 func (s *Service) activationUser(ctx context.Context, tx *sqlstore.Tx, token string) (*directory.User, error) {
-	if !wellFormedToken(token) {
+	if !WellFormedToken(token) {
 		return nil, ErrBadActivation
 	}
 	var userID string

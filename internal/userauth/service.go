@@ -107,14 +107,17 @@ func (s *Service) activationTTL() time.Duration {
 	return orDefault(s.ActivationTTL, DefaultActivationTTL)
 }
 
-// newToken returns 256 random bits, base64url without padding.
-func (s *Service) newToken() (string, error) {
+// NewToken returns 256 random bits read from r, base64url without padding:
+// the form of session tokens, CSRF tokens and activation tokens.
+func NewToken(r io.Reader) (string, error) {
 	b := make([]byte, 32)
-	if _, err := io.ReadFull(s.rand(), b); err != nil {
+	if _, err := io.ReadFull(r, b); err != nil {
 		return "", fmt.Errorf("userauth: random: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
+
+func (s *Service) newToken() (string, error) { return NewToken(s.rand()) }
 
 // HashToken is how tokens, session ids and recovery codes are stored:
 // SHA-256, hex. A leaked table gives no usable token.
@@ -123,9 +126,9 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// wellFormedToken reports whether s looks like a token made by newToken
+// WellFormedToken reports whether s looks like a token made by NewToken
 // (43 base64url characters), so that garbage never reaches the database.
-func wellFormedToken(s string) bool {
+func WellFormedToken(s string) bool {
 	if len(s) != 43 {
 		return false
 	}

@@ -83,7 +83,7 @@ func (s *Service) PendingMFA(ctx context.Context, token string) (*Session, error
 }
 
 func (s *Service) session(ctx context.Context, token string, wantPending bool) (*Session, error) {
-	if !wellFormedToken(token) {
+	if !WellFormedToken(token) {
 		return nil, ErrNoSession
 	}
 	now := s.now()
@@ -150,7 +150,7 @@ func (s *Service) session(ctx context.Context, token string, wantPending bool) (
 
 // Logout ends the session of token; unknown tokens are ignored.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	if !wellFormedToken(token) {
+	if !WellFormedToken(token) {
 		return nil
 	}
 	return s.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {

@@ -78,7 +78,7 @@ func (s *Service) BeginTOTP(ctx context.Context, userID string) (*TOTPEnrolment,
 func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]string, error) {
 	codes := make([]string, RecoveryCodeCount)
 	for i := range codes {
-		c, err := newRecoveryCode(s.rand())
+		c, err := NewRecoveryCode(s.rand())
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 		if err != nil {
 			return err
 		}
-		step, ok := matchTOTP(string(secret), code, s.now().Unix(), 0)
+		step, ok := MatchTOTP(string(secret), code, s.now().Unix(), 0)
 		if !ok {
 			return ErrBadCode
 		}
@@ -108,7 +108,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 			return err
 		}
 		for _, c := range codes {
-			if _, err := tx.Exec(ctx, `INSERT INTO user_recovery_codes (user_id, code_hash) VALUES (?, ?)`, userID, HashToken(normalizeRecovery(c))); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO user_recovery_codes (user_id, code_hash) VALUES (?, ?)`, userID, HashToken(NormalizeRecoveryCode(c))); err != nil {
 				return err
 			}
 		}
@@ -135,9 +135,11 @@ func (s *Service) TOTPEnabled(ctx context.Context, userID string) (enabled bool,
 	return enabled, recoveryLeft, err
 }
 
-// matchTOTP finds the step (within ±1 period of now) whose code equals
-// code and is later than after; it compares in constant time.
-func matchTOTP(secret, code string, now, after int64) (int64, bool) {
+// MatchTOTP finds the step (within ±1 period of now, Unix seconds) whose
+// six-digit SHA-1 code for the base32 secret equals code and is later than
+// after; it compares in constant time. Storing the step returned and passing
+// it as after next time refuses a replayed code.
+func MatchTOTP(secret, code string, now, after int64) (int64, bool) {
 	code = strings.TrimSpace(code)
 	if len(code) != 6 {
 		return 0, false
@@ -175,7 +177,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, userID, code string) (o
 			if err != nil {
 				return err
 			}
-			step, match := matchTOTP(string(secret), code, s.now().Unix(), cred.totpLastStep)
+			step, match := MatchTOTP(string(secret), code, s.now().Unix(), cred.totpLastStep)
 			if !match {
 				return nil
 			}
@@ -187,7 +189,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, userID, code string) (o
 			ok, method = n == 1, "totp"
 			return nil
 		}
-		norm := normalizeRecovery(code)
+		norm := NormalizeRecoveryCode(code)
 		if len(norm) != 16 {
 			return nil
 		}
@@ -208,8 +210,8 @@ func (s *Service) checkSecondFactor(ctx context.Context, userID, code string) (o
 
 var recoveryEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// newRecoveryCode returns 80 random bits as xxxx-xxxx-xxxx-xxxx (base32).
-func newRecoveryCode(r io.Reader) (string, error) {
+// NewRecoveryCode returns 80 random bits as xxxx-xxxx-xxxx-xxxx (base32).
+func NewRecoveryCode(r io.Reader) (string, error) {
 	b := make([]byte, 10)
 	if _, err := io.ReadFull(r, b); err != nil {
 		return "", fmt.Errorf("userauth: random: %w", err)
@@ -218,7 +220,9 @@ func newRecoveryCode(r io.Reader) (string, error) {
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16], nil
 }
 
-func normalizeRecovery(code string) string {
+// NormalizeRecoveryCode is the form of a recovery code that is hashed and
+// compared: lower case, without dashes or spaces.
+func NormalizeRecoveryCode(code string) string {
 	return strings.ToLower(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(code)))
 }
 func timeOfStep(step int64) time.Time { return time.Unix(step*totpPeriod, 0) }
