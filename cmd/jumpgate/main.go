@@ -73,6 +73,7 @@ type cli struct {
 	Events  eventsCmd  `cmd:"" help:"Query Directory Insights events through the API; --follow tails them (--url, --api-key)."`
 	Imports importsCmd `cmd:"" help:"Follow user imports through the API (--url, --api-key)."`
 	Admins  adminsCmd  `cmd:"" help:"Manage administrator accounts directly in the database."`
+	Backup  backupCmd  `cmd:"" help:"Copy the SQLite database to a new file while the server may be running (PostgreSQL: use pg_dump)."`
 }
 
 type exitCode int
