@@ -2,6 +2,7 @@ package adminauth_test
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -151,7 +152,7 @@ func testThrottling(t *testing.T, dsn string) {
 		t.Fatalf("other account: %v", err)
 	}
 	// User-console failures do not count against admins (separate keys).
-	ua := &userauth.Service{Store: e.store, Hasher: cheap, Now: e.clock.Now, MaxPerAccount: 1}
+	ua := &userauth.Service{Store: e.store, Hasher: cheap, Now: e.clock.Now, MaxPerAccount: 1, Logger: slog.New(slog.DiscardHandler)}
 	_, _ = ua.Login(ctx, userauth.LoginRequest{Login: "fred@example.com", Password: "x", ClientIP: "10.7.7.7"})
 	_, _ = ua.Login(ctx, userauth.LoginRequest{Login: "fred@example.com", Password: "x", ClientIP: "10.7.7.7"})
 	if err := try("fred", goodPW, "10.7.7.7"); err != nil {
