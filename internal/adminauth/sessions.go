@@ -188,9 +188,14 @@ func (s *Service) RevokeSession(ctx context.Context, sessionID string) error {
 // RevokeAdminSessions ends every session of the admin (full and pending)
 // and returns how many were open. Idempotent.
 func (s *Service) RevokeAdminSessions(ctx context.Context, adminID string) (int, error) {
+	now := s.now()
 	var n int64
 	err := s.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE admin_sessions SET revoked_at = ? WHERE admin_id = ? AND revoked_at IS NULL`, sqlstore.TimeValue(s.now()), adminID)
+		// Sessions already past their end stay as they are: they are not
+		// open, and not counted.
+		res, err := tx.Exec(ctx, `UPDATE admin_sessions SET revoked_at = ?
+			WHERE admin_id = ? AND revoked_at IS NULL AND expires_at > ? AND last_seen_at > ?`,
+			sqlstore.TimeValue(now), adminID, sqlstore.TimeValue(now), sqlstore.TimeValue(now.Add(-s.idle())))
 		if err != nil {
 			return err
 		}
