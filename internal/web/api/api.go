@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/auth"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
@@ -41,8 +42,15 @@ type Handler struct {
 	Outbox *mail.Outbox
 	// AuthFailures, when set, is told of every refused API key.
 	AuthFailures APIKeyFailureRecorder
+	// RateLimits limit the requests of each API key and, for requests
+	// without a valid key, of each client address (429 with Retry-After);
+	// the zero value uses the defaults. Read by Mount.
+	RateLimits RateLimits
+	// Now is the clock of the rate limits; time.Now when nil.
+	Now func() time.Time
 
 	routes []string
+	limits *limiters
 }
 
 // access is what a route requires of the caller.
@@ -59,6 +67,11 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 // Mount registers every route of the API on mux.
 func (h *Handler) Mount(mux *http.ServeMux) {
 	h.routes = h.routes[:0]
+	now := h.Now
+	if now == nil {
+		now = time.Now
+	}
+	h.limits = newLimiters(h.RateLimits, now)
 	h.handle(mux, "GET /api/v1/openapi.json", public, h.openAPI)
 
 	h.handle(mux, "GET /api/v1/users", readOnly, h.listUsers)
@@ -96,11 +109,23 @@ func (h *Handler) handle(mux *http.ServeMux, pattern string, need access, fn han
 	h.routes = append(h.routes, pattern)
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		var p *auth.Principal
+		if need == public && !h.limits.ip.allow(w, r, clientIP(r), "from this address without an API key") {
+			return
+		}
 		if need != public {
 			var err error
 			if p, err = h.authenticate(r); err != nil {
+				// A refused key counts against its address; past the limit
+				// the answer is 429 (and no audit event per request).
+				if directory.ErrorCode(err) == directory.EUNAUTHORIZED &&
+					!h.limits.ip.allow(w, r, clientIP(r), "from this address without a valid API key") {
+					return
+				}
 				h.recordAuthFailure(r, err)
 				web.WriteError(w, r, err)
+				return
+			}
+			if !h.limits.key.allow(w, r, p.Key.ID, "for this API key") {
 				return
 			}
 			if need == writeOnly && !p.CanWrite() {

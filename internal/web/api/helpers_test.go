@@ -43,7 +43,15 @@ func newEnv(t testing.TB) *env {
 	return newEnvDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite"))
 }
 
+// newEnvDSN makes an env with the rate limits off (they have their own
+// tests; benchmarks and long tests send many requests with one key).
 func newEnvDSN(t testing.TB, dsn string) *env {
+	t.Helper()
+	return newEnvConf(t, dsn, func(h *api.Handler) { h.RateLimits.Off = true })
+}
+
+// newEnvConf makes an env whose handler conf changes before it is mounted.
+func newEnvConf(t testing.TB, dsn string, conf func(h *api.Handler)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, dsn)
@@ -69,6 +77,7 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 		t.Fatal(err)
 	}
 	h := &api.Handler{Store: st, Service: svc, Auth: &auth.Authenticator{Store: st}}
+	conf(h)
 	logs := &syncBuf{}
 	srv := web.NewServer(web.Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), Ping: st.Ping})
 	srv.Mount(h)
