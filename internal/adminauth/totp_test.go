@@ -218,3 +218,48 @@ func testSecondFactorThrottling(t *testing.T, dsn string) {
 		t.Fatalf("after the window: %v", err)
 	}
 }
+
+func TestCompleteMFAOnce(t *testing.T) { backends(t, testCompleteMFAOnce) }
+
+// Two concurrent completions of one pending session open one full session.
+func testCompleteMFAOnce(t *testing.T, dsn string) {
+	e := newEnv(t, dsn)
+	a := e.admin(t, "olga", directory.RoleAdmin, goodPW)
+	enr, err := e.svc.BeginTOTP(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c0, _ := totp.GenerateCode(enr.Secret, e.clock.Now())
+	codes, err := e.svc.ConfirmTOTP(ctx, a.ID, c0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.login(t, a.Email, goodPW, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for _, code := range codes[:2] {
+		go func() {
+			_, err := e.svc.CompleteMFA(ctx, res.Token, code, "")
+			errs <- err
+		}()
+	}
+	var okN, goneN int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			okN++
+		case errors.Is(err, adminauth.ErrNoSession):
+			goneN++
+		default:
+			t.Fatalf("unexpected %v", err)
+		}
+	}
+	if okN != 1 || goneN != 1 {
+		t.Fatalf("%d completions succeeded, %d found no session", okN, goneN)
+	}
+	if list, err := e.svc.ListSessions(ctx, a.ID); err != nil || len(list) != 1 || list[0].MFAPending {
+		t.Fatalf("sessions %v %+v", err, list)
+	}
+}
