@@ -182,6 +182,10 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce fu
 	}
 	apiHandler.Users = a.users
 	defer a.startImports(ctx, cfg, apiHandler, url)()
+	if err := mountPortal(srv, a, apiHandler, url, m); err != nil {
+		ln.Close()
+		return err
+	}
 	a.logger.Info("listening", "addr", ln.Addr().String(), "url", url)
 	if announce != nil {
 		announce(url)
