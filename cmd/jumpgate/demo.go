@@ -345,8 +345,8 @@ func (c *demoCmd) Run(ctx context.Context, m *Main) error {
 		}
 		m.printDemo(url, d)
 	})
-	if connectErr != nil {
-		return connectErr
+	if connectErr != nil && ctx.Err() == nil {
+		return connectErr // not an interrupt during the start
 	}
 	return err
 }
