@@ -38,3 +38,11 @@ type APIKey struct {
 	ExpiresAt  *time.Time `json:"expires,omitempty"`
 	RevokedAt  *time.Time `json:"revoked,omitempty"`
 }
+
+// Change kinds of administrator accounts and API keys: every admin action is
+// a change record, so it is audited like directory changes.
+const (
+	AdminCreated  ChangeKind = "admin.created"
+	APIKeyCreated ChangeKind = "admin.api_key_created"
+	APIKeyRevoked ChangeKind = "admin.api_key_revoked"
+)

@@ -74,6 +74,11 @@ const (
 	// Authentication.
 	AdminLoginAttempt      EventType = "admin_login_attempt"
 	AdminAPIKeyAuthFailure EventType = "admin_api_key_auth_failure"
+
+	// Administrator accounts.
+	AdminCreate       EventType = "admin_create"
+	AdminAPIKeyCreate EventType = "admin_api_key_create"
+	AdminAPIKeyRevoke EventType = "admin_api_key_revoke"
 	UserLoginAttempt       EventType = "user_login_attempt"
 	SSOAuth                EventType = "sso_auth"
 
@@ -133,6 +138,9 @@ func init() {
 
 	def(AdminLoginAttempt, ServiceAdmin, "an administrator signed in or failed to")
 	def(AdminAPIKeyAuthFailure, ServiceAdmin, "a request to the admin API presented a bad API key")
+	def(AdminCreate, ServiceAdmin, "an administrator account was created")
+	def(AdminAPIKeyCreate, ServiceAdmin, "an administrator made an API key")
+	def(AdminAPIKeyRevoke, ServiceAdmin, "an API key was revoked")
 	def(UserLoginAttempt, ServiceUserPortal, "a user signed in to the user portal or failed to")
 	def(SSOAuth, ServiceSSO, "a SAML sign-in to an application was issued or refused")
 

@@ -46,6 +46,9 @@ var kindTypes = map[directory.ChangeKind]EventType{
 	directory.AppKeysChanged:    ApplicationKeysUpdate,
 	directory.AppGroupBound:     ApplicationGroupBind,
 	directory.AppGroupUnbound:   ApplicationGroupUnbind,
+	directory.AdminCreated:      AdminCreate,
+	directory.APIKeyCreated:     AdminAPIKeyCreate,
+	directory.APIKeyRevoked:     AdminAPIKeyRevoke,
 }
 
 // EventForChange translates a directory change into its event; ok is false
@@ -59,7 +62,7 @@ func EventForChange(c directory.Change) (Event, bool) {
 	}
 	e := Event{
 		EventType:   t,
-		Service:     ServiceDirectory,
+		Service:     catalogue[t].Service,
 		Timestamp:   c.At,
 		InitiatedBy: Initiator{ID: c.Actor.ID, Type: string(c.Actor.Type), Email: c.Actor.Email},
 		Success:     true,

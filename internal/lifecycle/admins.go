@@ -72,10 +72,22 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin) (*directory.Admi
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.Update(ctx, func(tx directory.Tx) error { return tx.CreateAdmin(ctx, a) }); err != nil {
+	if err := s.commit(ctx, func(tx directory.Tx) ([]directory.Change, error) {
+		if err := tx.CreateAdmin(ctx, a); err != nil {
+			return nil, err
+		}
+		return []directory.Change{adminCreated(a)}, nil
+	}); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// adminCreated is the change record of a new admin account, made by an
+// operator with direct access to the database (the CLI or the demo).
+func adminCreated(a *directory.Admin) directory.Change {
+	return directory.Change{At: a.CreatedAt, Actor: directory.SystemActor, Kind: directory.AdminCreated, ResourceType: "admin",
+		ResourceID: a.ID, ResourceName: a.Email, Fields: []directory.FieldChange{{Field: "email", To: a.Email}, {Field: "role", To: string(a.Role)}}}
 }
 
 // EnsureAdmin returns the admin with in.Email, creating it when absent;
@@ -85,20 +97,20 @@ func (s *Service) EnsureAdmin(ctx context.Context, in NewAdmin) (a *directory.Ad
 	if err != nil {
 		return nil, false, err
 	}
-	err = s.Store.Update(ctx, func(tx directory.Tx) error {
+	err = s.commit(ctx, func(tx directory.Tx) ([]directory.Change, error) {
 		cur, err := tx.GetAdminByEmail(ctx, fresh.Email)
 		if err == nil {
 			a, created = cur, false
-			return nil
+			return nil, nil
 		}
 		if directory.ErrorCode(err) != directory.ENOTFOUND {
-			return err
+			return nil, err
 		}
 		if err := tx.CreateAdmin(ctx, fresh); err != nil {
-			return err
+			return nil, err
 		}
 		a, created = fresh, true
-		return nil
+		return []directory.Change{adminCreated(fresh)}, nil
 	})
 	if err != nil {
 		return nil, false, err
@@ -158,11 +170,17 @@ func (s *Service) CreateAPIKey(ctx context.Context, adminID, name string, expire
 		return "", nil, err
 	}
 	k := &directory.APIKey{ID: s.newID(), AdminID: adminID, Name: name, Prefix: prefix, SecretHash: hash, CreatedAt: s.now(), ExpiresAt: expires}
-	err = s.Store.Update(ctx, func(tx directory.Tx) error {
-		if _, err := tx.GetAdmin(ctx, adminID); err != nil {
-			return err
+	err = s.commit(ctx, func(tx directory.Tx) ([]directory.Change, error) {
+		a, err := tx.GetAdmin(ctx, adminID)
+		if err != nil {
+			return nil, err
 		}
-		return tx.CreateAPIKey(ctx, k)
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			return nil, err
+		}
+		return []directory.Change{{At: k.CreatedAt, Actor: directory.Actor{Type: directory.ActorAdmin, ID: a.ID, Email: a.Email},
+			Kind: directory.APIKeyCreated, ResourceType: "api_key", ResourceID: k.ID, ResourceName: name,
+			Fields: []directory.FieldChange{{Field: "prefix", To: k.Prefix}}}}, nil
 	})
 	if err != nil {
 		return "", nil, err
@@ -170,9 +188,41 @@ func (s *Service) CreateAPIKey(ctx context.Context, adminID, name string, expire
 	return token, k, nil
 }
 
-// RevokeAPIKey revokes a key at once; ENOTFOUND if absent.
+// RevokeAPIKey revokes a key at once; ENOTFOUND if absent. The change is
+// attributed to the key's admin.
 func (s *Service) RevokeAPIKey(ctx context.Context, id string) error {
-	return s.Store.Update(ctx, func(tx directory.Tx) error { return tx.RevokeAPIKey(ctx, id, s.now()) })
+	return s.commit(ctx, func(tx directory.Tx) ([]directory.Change, error) {
+		now := s.now()
+		if err := tx.RevokeAPIKey(ctx, id, now); err != nil {
+			return nil, err
+		}
+		c := directory.Change{At: now, Actor: directory.SystemActor, Kind: directory.APIKeyRevoked, ResourceType: "api_key", ResourceID: id, ResourceName: id}
+		if a, k, err := apiKeyOwner(ctx, tx, id); err == nil {
+			c.ResourceName = k.Name
+			c.Actor = directory.Actor{Type: directory.ActorAdmin, ID: a.ID, Email: a.Email}
+		}
+		return []directory.Change{c}, nil
+	})
+}
+
+// apiKeyOwner finds the key with id and its admin (admins are few).
+func apiKeyOwner(ctx context.Context, tx directory.Tx, id string) (*directory.Admin, *directory.APIKey, error) {
+	admins, err := tx.ListAdmins(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range admins {
+		keys, err := tx.ListAPIKeys(ctx, admins[i].ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for j := range keys {
+			if keys[j].ID == id {
+				return &admins[i], &keys[j], nil
+			}
+		}
+	}
+	return nil, nil, directory.NotFound("API key", id)
 }
 
 // GeneratePassword returns a random password of 20 characters from an

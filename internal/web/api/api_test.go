@@ -127,7 +127,9 @@ func testGroupsAndMembersEndpoints(t *testing.T, dsn string) {
 	e.must("GET", "/api/v1/groups/"+g.ID, "", 404)
 
 	var changes api.ChangesPage
-	e.must("GET", "/api/v1/changes?limit=3", "", 200).decode(t, &changes)
+	// Skip the admin accounts' and API keys' own change records.
+	e.must("GET", "/api/v1/changes?limit=1&resourceType=user", "", 200).decode(t, &changes)
+	e.must("GET", fmt.Sprintf("/api/v1/changes?limit=3&after=%d", changes.Items[0].Seq-1), "", 200).decode(t, &changes)
 	if len(changes.Items) != 3 || changes.Items[0].Kind != directory.UserCreated || changes.NextAfter != changes.Items[2].Seq {
 		t.Fatalf("changes = %+v", changes)
 	}

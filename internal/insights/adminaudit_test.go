@@ -1,0 +1,52 @@
+package insights_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jumpgate-idp/jumpgate/internal/auth"
+	"github.com/jumpgate-idp/jumpgate/internal/insights"
+	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
+)
+
+// Admin accounts and API keys are audited like directory changes.
+func TestAdminActionsAreEvents(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db, s, _ := open(t, dsn)
+		svc := &lifecycle.Service{Store: db, Hasher: auth.Hasher{Params: auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}}
+		svc.Effects = append(svc.Effects, s.Effect)
+		a, err := svc.CreateAdmin(ctx, lifecycle.NewAdmin{Email: "root@example.com", Password: "correct horse battery staple"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, k, err := svc.CreateAPIKey(ctx, a.ID, "ci", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.RevokeAPIKey(ctx, k.ID); err != nil {
+			t.Fatal(err)
+		}
+		page, err := s.Query(ctx, insights.Query{Service: insights.ServiceAdmin, Sort: "ASC"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []insights.EventType{insights.AdminCreate, insights.AdminAPIKeyCreate, insights.AdminAPIKeyRevoke}
+		if len(page.Events) != len(want) {
+			t.Fatalf("events: %+v", page.Events)
+		}
+		for i, e := range page.Events {
+			if e.EventType != want[i] || e.Service != insights.ServiceAdmin || !e.Success || e.Resource == nil {
+				t.Fatalf("event %d: %+v", i, e)
+			}
+			if i > 0 && (e.InitiatedBy.Email != "root@example.com" || e.Resource.Name != "ci") {
+				t.Fatalf("event %d: %+v", i, e)
+			}
+			for _, c := range e.Changes {
+				if c.To == token || c.From == token {
+					t.Fatal("the API key's secret is in an event")
+				}
+			}
+		}
+	})
+}
