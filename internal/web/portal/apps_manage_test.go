@@ -216,3 +216,29 @@ func TestAppUnknownIDIs404(t *testing.T) {
 	b.get("/admin/apps?offset=-1").wantStatus(t, http.StatusBadRequest)
 	b.get("/admin/apps?q="+strings.Repeat("q", 300)).wantStatus(t, http.StatusBadRequest)
 }
+
+// Every page renders to its end (a template error would cut it short after
+// the status was sent).
+func TestAppPagesRenderWhole(t *testing.T) {
+	e := newEnv(t)
+	a := e.quipApp("Quip")
+	bm, err := e.Service.CreateApp(ctx, sysActor, newBookmark("Wiki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.CreateGroup(ctx, sysActor, directory.Group{Name: "Eng"}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.signedIn(directory.RoleAdmin)
+	b.post("/admin/apps/"+a.ID+"/keys/next", nil).wantStatus(t, http.StatusOK)
+	b.upload("/admin/apps/"+a.ID+"/image", nil, map[string][]byte{"image": testPNG(t)}).wantStatus(t, http.StatusOK)
+	for _, path := range []string{"/admin/apps", "/admin/apps/new", "/admin/apps/new/select?template=quip",
+		"/admin/apps/new/details?template=quip", "/admin/apps/new/details?template=bookmark", "/admin/apps/" + a.ID + "/saved",
+		"/admin/apps/" + a.ID, "/admin/apps/" + a.ID + "/sso", "/admin/apps/" + bm.ID + "/sso", "/admin/apps/" + bm.ID,
+		"/admin/apps/" + a.ID + "/groups", "/admin/apps/" + a.ID + "/sso/deactivate", "/admin/apps/delete?id=" + a.ID} {
+		p := b.get(path).wantStatus(t, http.StatusOK)
+		if !strings.HasSuffix(strings.TrimSpace(p.Body), "</html>") {
+			t.Errorf("%s is cut short:\n%s", path, p.Body)
+		}
+	}
+}

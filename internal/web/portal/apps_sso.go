@@ -184,9 +184,6 @@ func parseSSOForm(r *http.Request, cur *directory.AppSSO) (ssoForm, directory.Ap
 		if p.Get(k+"remove") != "" || (row.Name == "" && row.Constant == "" && p.Get(k+"new") != "") {
 			continue
 		}
-		if row.Attribute != "" {
-			row.Constant = ""
-		}
 		f.Attributes = append(f.Attributes, row)
 	}
 	out := directory.AppSSO{IdPEntityID: f.IdPEntityID, SPEntityID: f.SPEntityID, ACSURLs: append([]string{}, f.ACSURLs...),

@@ -268,6 +268,12 @@ func TestAppSSOJITAttributes(t *testing.T) {
 	f.Set("attributes[0].name", "mail")
 	p = b.post("/admin/apps/"+a.ID+"/sso", f).wantStatus(t, http.StatusBadRequest)
 	p.wantText(t, "is required for JIT provisioning", `value="mail"`)
+	// A constant typed while the row still takes a directory attribute is
+	// refused, not dropped.
+	f = ssoForm(got)
+	f.Set("attributes[3].constant", "Staff")
+	b.post("/admin/apps/"+a.ID+"/sso", f).wantStatus(t, http.StatusBadRequest).
+		wantText(t, "must have exactly one of attribute or constant", `value="Staff"`)
 	// A custom one can be removed.
 	f = ssoForm(got)
 	f.Set("attributes[4].remove", "on")
