@@ -57,7 +57,10 @@ func (d *Demo) Connect(ctx context.Context, baseURL string, idm *provision.Manag
 	if err := d.exchangeMetadata(ctx); err != nil {
 		return err
 	}
-	return d.ensureIdM(ctx, idm, newToken)
+	if err := d.ensureIdM(ctx, idm, newToken); err != nil {
+		return err
+	}
+	return d.refreshUsers(ctx)
 }
 
 // ensureApp finds the Quip application, or makes it from the catalog and

@@ -24,7 +24,12 @@ type DemoUser struct {
 	FirstName string
 	LastName  string
 	Password  string
-	Groups    []string
+	// Groups are the user's groups (at the first run; refreshed from the
+	// directory by Connect).
+	Groups []string
+	// State is the user's state in the directory ("" once deleted), as
+	// Connect found it.
+	State directory.UserState
 }
 
 // demoPeople are the demo's directory users: Alice and Carol may use Quip,
@@ -74,6 +79,7 @@ func (d *Demo) seedDirectory(ctx context.Context, o DemoOptions) error {
 			d.Created++
 		}
 		ids[p.Username] = u.ID
+		p.State = u.State
 		d.Users = append(d.Users, p)
 	}
 	for _, g := range demoGroups {
@@ -145,4 +151,36 @@ func (d *Demo) groupByName(ctx context.Context, name string) (*directory.Group, 
 		return err
 	})
 	return g, err
+}
+
+// refreshUsers reads the demo users' current state and groups, so that
+// what is printed holds after the walk-through changed them.
+func (d *Demo) refreshUsers(ctx context.Context) error {
+	return d.Store.View(ctx, func(tx directory.Tx) error {
+		for i := range d.Users {
+			u, err := tx.GetUserByUsername(ctx, d.Users[i].Username)
+			if directory.ErrorCode(err) == directory.ENOTFOUND {
+				d.Users[i].State, d.Users[i].Groups = "", nil
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("demo: user %s: %w", d.Users[i].Username, err)
+			}
+			ids, err := tx.GroupIDsOfUser(ctx, u.ID)
+			if err != nil {
+				return fmt.Errorf("demo: groups of %s: %w", u.Username, err)
+			}
+			var names []string
+			for _, id := range ids {
+				g, err := tx.GetGroup(ctx, id)
+				if err != nil {
+					return fmt.Errorf("demo: group %s: %w", id, err)
+				}
+				names = append(names, g.Name)
+			}
+			slices.Sort(names)
+			d.Users[i].State, d.Users[i].Groups = u.State, names
+		}
+		return nil
+	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -119,6 +120,13 @@ func TestDemoEndToEnd(t *testing.T) {
 	if strings.Contains(r2.out, "(shown only now") || !strings.Contains(r2.out, "printed at the first run") || r2.token != r.token ||
 		strings.Contains(r2.out, "made again") || r2.key == r.key {
 		t.Fatalf("second start printed:\n%s", r2.out)
+	}
+	// The printed users show what the walk-through changed.
+	for _, re := range []string{`bob\s+bob@acme\.test\s+bob-demo-password\s+activated\s+Engineering, Quip Users\n`,
+		`carol\s+carol@acme\.test\s+carol-demo-password\s+suspended\s+Engineering, Quip Users\n`} {
+		if !regexp.MustCompile(re).MatchString(r2.out) {
+			t.Fatalf("second start printed no line matching %s:\n%s", re, r2.out)
+		}
 	}
 	c = &apiclient.Client{BaseURL: r2.url, APIKey: r2.key}
 	if _, err := (&apiclient.Client{BaseURL: r2.url, APIKey: r.key}).ListUsers(ctx, apiclient.ListOptions{}); directory.ErrorCode(err) != directory.EUNAUTHORIZED {

@@ -29,8 +29,13 @@ func (m *Main) printDemo(url string, d *Demo) {
 	fmt.Fprintf(&b, "  Quip SCIM token (company %s): %s\n\n", demoCompany, d.QuipToken)
 	b.WriteString("  Users (demo passwords, set at the first run: DEMO ONLY, never use them anywhere else):\n")
 	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "    LOGIN\tE-MAIL\tPASSWORD\tSTATE\tGROUPS\n")
 	for _, u := range d.Users {
-		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", u.Username, u.Email, u.Password, strings.Join(u.Groups, ", "))
+		state := string(u.State)
+		if state == "" {
+			state = "deleted"
+		}
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\n", u.Username, u.Email, u.Password, state, strings.Join(u.Groups, ", "))
 	}
 	tw.Flush()
 	fmt.Fprintf(&b, "  In quipsim only (to import): %s\n\n", quipOnlyList())
