@@ -3,6 +3,7 @@ package portal_test
 import (
 	"crypto/rand"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -241,4 +242,20 @@ func TestAppPagesRenderWhole(t *testing.T) {
 			t.Errorf("%s is cut short:\n%s", path, p.Body)
 		}
 	}
+}
+
+func TestAppListPages(t *testing.T) {
+	e := newEnv(t)
+	for i := range directory.DefaultPageSize + 2 {
+		if _, err := e.Service.CreateApp(ctx, sysActor, newBookmark(fmt.Sprintf("Link %03d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.signedIn(directory.RoleAdmin)
+	p := b.get("/admin/apps").wantStatus(t, http.StatusOK).wantText(t, "1–50 of 52", "Link 049").wantNoText(t, "Link 050", "Previous")
+	p = b.get(p.link(t, "Next")).wantStatus(t, http.StatusOK).wantText(t, "51–52 of 52", "Link 050", "Link 051").wantNoText(t, "Link 049")
+	if p.link(t, "Previous") != "/admin/apps?offset=0" {
+		t.Fatalf("Previous: %s", p.link(t, "Previous"))
+	}
+	b.get("/admin/apps?q=Link+05").wantStatus(t, http.StatusOK).wantText(t, "1–2 of 2", "Link 050", "Link 051")
 }
