@@ -60,7 +60,8 @@ func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyT
 // PostgreSQL aborted with a serialization failure or a deadlock (default 5).
 func WithMaxRetries(n int) Option { return func(o *options) { o.maxRetries = n } }
 
-// WithPostgresConns sets the maximum number of PostgreSQL connections (default 10).
+// WithPostgresConns sets the maximum number of PostgreSQL connections
+// (default 10); the URL parameter pool_max_conns overrides it.
 func WithPostgresConns(n int) Option { return func(o *options) { o.pgConns = n } }
 
 // WithClock sets the clock that stamps schema_migrations (default time.Now).
@@ -68,7 +69,9 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 
 // Open opens the database named by dsn and applies pending migrations.
 // dsn is "sqlite:PATH", "sqlite::memory:" or a postgres:// or postgresql://
-// URL. A database that cannot be reached gives an EUNAVAILABLE error.
+// URL, which may carry pool_max_conns (default 10) and
+// pool_max_conn_idle_time (default 5m) for this process's connection pool.
+// A database that cannot be reached gives an EUNAVAILABLE error.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	o := options{readConns: 4, busyTimeout: 10 * time.Second, maxRetries: 5, pgConns: 10, now: time.Now, denseMatches: defaultDenseMatches}
 	for _, opt := range opts {
@@ -145,13 +148,15 @@ func openSQLite(path string, o options) (*Store, error) {
 }
 
 func openPostgres(dsn string, o options) (*Store, error) {
+	dsn, pool, err := poolFromDSN(dsn, o)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, directory.Errorf(directory.EINVALID, "database: bad PostgreSQL URL")
 	}
-	db.SetMaxOpenConns(max(o.pgConns, 1))
-	db.SetMaxIdleConns(max(o.pgConns, 1))
-	db.SetConnMaxIdleTime(5 * time.Minute)
+	pool.apply(db)
 	return &Store{dialect: Postgres, write: db, read: db, opts: o}, nil
 }
 
