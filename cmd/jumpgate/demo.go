@@ -110,8 +110,8 @@ type Demo struct {
 // DemoSetup prepares the demo: data directory, master key, database with
 // migrations, the first admin, a fresh API key, the demo users and groups,
 // and, when o.QuipsimAddr is set, quipsim with the company acme listening
-// there. What exists already is kept. The caller calls Connect once Jumpgate listens,
-// and Close at the end.
+// there. What exists already is kept. The caller calls Connect once
+// Jumpgate listens, and Close at the end.
 func DemoSetup(ctx context.Context, o DemoOptions) (*Demo, error) {
 	if o.DataDir == "" {
 		return nil, errors.New("demo: no data directory")
