@@ -75,7 +75,7 @@ func TestIdMActivateStatusPlanSyncDeactivate(t *testing.T) {
 	if !strings.Contains(p.Body, `id="queue-depth">2 pending`) { // the user and their group
 		t.Fatalf("queue depth not shown as 2:\n%s", p.Body)
 	}
-	plan := q.b.get(tab + "/plan").wantStatus(t, http.StatusOK).wantText(t, "Nothing has been sent", "create", ada.ID)
+	plan := q.b.get(tab+"/plan").wantStatus(t, http.StatusOK).wantText(t, "Nothing has been sent", "create", ada.ID)
 	if !strings.Contains(plan.Body, "ada") {
 		t.Fatalf("plan lacks the user:\n%s", plan.Body)
 	}
@@ -84,13 +84,13 @@ func TestIdMActivateStatusPlanSyncDeactivate(t *testing.T) {
 	}
 
 	// The picker finds the user; Sync now creates them in Quip.
-	p = q.b.get(tab + "?user_q=ada%40acme").wantStatus(t, http.StatusOK).wantText(t, "ada@acme.test", "Sync now")
+	p = q.b.get(tab+"?user_q=ada%40acme").wantStatus(t, http.StatusOK).wantText(t, "ada@acme.test", "Sync now")
 	p = q.b.post(tab+"/sync", url.Values{"userId": {ada.ID}, "user_q": {"ada@acme"}})
 	p.wantStatus(t, http.StatusOK).wantText(t, "Synced ada@acme.test with Quip.")
 	if u, err := q.quip.FindUserByEmail(ctx, ada.Email); err != nil || u == nil {
 		t.Fatalf("user not in Quip after Sync now: %v", err)
 	}
-	q.b.get(tab + "/plan").wantStatus(t, http.StatusOK).wantText(t, "Nothing to do")
+	q.b.get(tab+"/plan").wantStatus(t, http.StatusOK).wantText(t, "Nothing to do")
 	q.b.post(tab+"/sync", url.Values{"userId": {"no-such-user"}}).wantStatus(t, http.StatusNotFound)
 
 	// The groups switch; a base URL change while active is refused next to the field.
@@ -104,7 +104,7 @@ func TestIdMActivateStatusPlanSyncDeactivate(t *testing.T) {
 	q.b.post(tab+"/token", url.Values{"token": {"fresh-token"}}).wantStatus(t, http.StatusConflict).wantText(t, "only be changed while the integration is deactivated")
 
 	// Deactivate: a confirmation step; without the confirmation nothing changes.
-	q.b.get(tab + "/deactivate").wantStatus(t, http.StatusOK).wantText(t, "Deactivate the IdM connection of Quip?", "confirm")
+	q.b.get(tab+"/deactivate").wantStatus(t, http.StatusOK).wantText(t, "Deactivate the IdM connection of Quip?", "confirm")
 	q.b.post(tab+"/deactivate", url.Values{}).wantStatus(t, http.StatusBadRequest)
 	if s, _ := q.IdM.Get(ctx, q.app.ID); !s.Active {
 		t.Fatal("deactivated without confirmation")
@@ -114,8 +114,8 @@ func TestIdMActivateStatusPlanSyncDeactivate(t *testing.T) {
 	if s, _ := q.IdM.Get(ctx, q.app.ID); s.Active || !s.HasToken {
 		t.Fatalf("after deactivation: %+v", s)
 	}
-	q.b.get(tab + "/plan").wantStatus(t, http.StatusConflict)
-	q.b.get("/admin/apps/" + q.app.ID + "/import").wantStatus(t, http.StatusConflict).wantText(t, "not active")
+	q.b.get(tab+"/plan").wantStatus(t, http.StatusConflict)
+	q.b.get("/admin/apps/"+q.app.ID+"/import").wantStatus(t, http.StatusConflict).wantText(t, "not active")
 
 	// Reactivate with the stored token kept.
 	q.b.post(tab+"/activate", url.Values{"baseUrl": {q.base}, "groups": {"on"}}).wantStatus(t, http.StatusOK).wantText(t, "Identity management is active")
@@ -134,13 +134,13 @@ func TestIdMReadOnlyAndUnknown(t *testing.T) {
 		t.Fatal("read-only admin saved a token")
 	}
 	q.b.get("/admin/apps/nope/idm").wantStatus(t, http.StatusNotFound)
-	q.b.get(tab + "/plan").wantStatus(t, http.StatusConflict)
+	q.b.get(tab+"/plan").wantStatus(t, http.StatusConflict)
 
 	bm, err := q.Service.CreateApp(ctx, system, lifecycleBookmark())
 	if err != nil {
 		t.Fatal(err)
 	}
-	q.b.get("/admin/apps/" + bm.ID + "/idm").wantStatus(t, http.StatusOK).wantText(t, "has no identity management")
+	q.b.get("/admin/apps/"+bm.ID+"/idm").wantStatus(t, http.StatusOK).wantText(t, "has no identity management")
 	q.b.post("/admin/apps/"+bm.ID+"/idm/activate", url.Values{"baseUrl": {q.base}, "token": {"x"}}).wantStatus(t, http.StatusBadRequest)
 }
 
