@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -171,12 +173,21 @@ func TestDemoEndToEnd(t *testing.T) {
 	b.signedInAs(r2, b.signInSP(r2, "alice", "alice-demo-password"), "alice@acme.test")
 	r2.stop()
 
-	// Third run on new ports: the URL-dependent settings follow; the app is
-	// made again (its IdP URL never changes) and nobody is duplicated.
+	// Third run on new ports with a token quipsim does not know: the
+	// URL-dependent settings follow, a new token is issued, the app is made
+	// again (its IdP URL never changes) and nobody is duplicated.
+	tokenFile := filepath.Join(dir, "quipsim-acme.token")
+	if err := os.WriteFile(tokenFile, []byte("not-a-token-quipsim-knows\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r3 := startDemo(t, dir, "127.0.0.1:0", "127.0.0.1:0")
 	if r3.url != r2.url && !strings.Contains(r3.out, "was deleted and made again") {
 		t.Fatalf("third start printed:\n%s", r3.out)
 	}
+	if b, err := os.ReadFile(tokenFile); err != nil || strings.TrimSpace(string(b)) != r3.token || r3.token == r2.token {
+		t.Fatalf("token file %q (%v), printed %q", b, err, r3.token)
+	}
+	assertMode(t, tokenFile, 0o600)
 	b = newDemoBrowser(t)
 	b.signedInAs(r3, b.signInSP(r3, "bob", "bob-demo-password"), "bob@acme.test")
 	demoWaitFor(t, "provisioning settled on the new app", func() bool {
