@@ -43,8 +43,9 @@ func (d *Demo) startQuipsim(ctx context.Context, o DemoOptions) error {
 	d.Quip = q
 	co, err := q.Company(ctx, demoCompany)
 	if errors.Is(err, quipsim.ErrNotFound) {
-		co, err = q.CreateCompany(ctx, demoCompany, true, []string{demoDomain})
-		d.Created++
+		if co, err = q.CreateCompany(ctx, demoCompany, true, []string{demoDomain}); err == nil {
+			d.Created++
+		}
 	}
 	if err != nil {
 		ln.Close()
