@@ -39,6 +39,9 @@ func (h *Handler) mountIdM(mux *http.ServeMux) {
 	h.mountImport(mux)
 }
 
+// idmLastSyncWindow is how far back the tab looks for the last sync.
+const idmLastSyncWindow = 30 * 24 * time.Hour
+
 // idmPickerSize is how many users the Sync now picker lists.
 const idmPickerSize = 20
 
@@ -132,7 +135,10 @@ func (h *Handler) idmLoad(ctx context.Context, s *adminauth.Session, appID strin
 	if h.Insights != nil {
 		f := insFilter{Service: string(insights.ServiceSCIM), Q: appID}
 		d.InsightsURL = f.url("/admin/insights", "")
-		page, err := h.Insights.Query(ctx, insights.Query{Service: insights.ServiceSCIM, SearchTerm: appID, Limit: 1})
+		// The newest SCIM event of the app in the last 30 days (bounded:
+		// the search term is matched by scanning).
+		page, err := h.Insights.Query(ctx, insights.Query{Service: insights.ServiceSCIM, SearchTerm: appID, Limit: 1,
+			Start: h.idmNow().Add(-idmLastSyncWindow)})
 		if err == nil && len(page.Events) == 1 {
 			d.LastSync = &page.Events[0]
 		}

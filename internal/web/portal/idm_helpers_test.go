@@ -14,6 +14,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/connector/quip"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/importer"
+	"github.com/jumpgate-idp/jumpgate/internal/insights/provisionsink"
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
@@ -65,6 +66,9 @@ func newQuipEnv(t *testing.T) *quipEnv {
 	im := &importer.Importer{Store: e.Store, Lifecycle: e.Service, Auth: e.Users, Insights: e.Insights, Sealer: e.Sealer,
 		Registry: catalog.DefaultRegistry(), BaseURL: e.URL, Mailer: e.Outbox}
 	e.Handler.Importer = im
+	// Provisioning events go to Directory Insights, as in production.
+	sink := provisionsink.Sink{Store: e.Insights}
+	e.IdM.Events, e.Engine.Events = sink, sink
 	return &quipEnv{env: e, sim: sim, token: tok, base: base, app: app, quip: qc, importer: im, b: e.signedIn(directory.RoleAdmin)}
 }
 
@@ -146,4 +150,31 @@ func (p page) fieldError(id string) string {
 		return html.UnescapeString(m[1])
 	}
 	return ""
+}
+
+// adminID is the id of the signed-in test admin.
+func (q *quipEnv) adminID() string {
+	q.t.Helper()
+	var id string
+	err := q.Store.View(ctx, func(tx directory.Tx) error {
+		a, err := tx.GetAdminByEmail(ctx, "admin-admin@example.com")
+		if err == nil {
+			id = a.ID
+		}
+		return err
+	})
+	if err != nil {
+		q.t.Fatal(err)
+	}
+	return id
+}
+
+// whole fails the test unless the page was rendered to its end (a template
+// error stops rendering after the status is sent).
+func (p page) whole(t *testing.T) page {
+	t.Helper()
+	if !strings.HasSuffix(strings.TrimSpace(p.Body), "</html>") {
+		t.Fatalf("%s: page cut short:\n%s", p.URL, p.Body)
+	}
+	return p
 }

@@ -38,7 +38,7 @@ func TestImportSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	q.b.get("/admin/apps/"+q.app.ID+"/idm").wantText(t, "manual import")
-	p := q.b.get(imp).wantStatus(t, http.StatusOK).wantText(t, "3 users listed: 2 New, 1 Imported", "quip0000@acme.test", "quip0002@acme.test")
+	p := q.b.get(imp).wantStatus(t, http.StatusOK).wantText(t, "3 users listed: 2 New, 1 Imported", "quip0000@acme.test", "quip0002@acme.test").whole(t)
 	if n := p.count(`<span class="badge new">New</span>`); n != 3 { // two rows and the explanation
 		t.Errorf("New badges = %d", n)
 	}
@@ -66,7 +66,7 @@ func TestImportSmall(t *testing.T) {
 	// Import two: results at once, with the warning about bound groups.
 	p = q.b.post(imp, url.Values{"ids": {ids[0], ids[1]}})
 	p.wantStatus(t, http.StatusOK).wantText(t, "Import finished: 2 created, 0 already in Jumpgate", "quip0000@acme.test", "quip0001@acme.test",
-		"2 imported users are in no user group bound to Quip", "must be members of a user group bound to an application")
+		"2 imported users are in no user group bound to Quip", "must be members of a user group bound to an application").whole(t)
 	if !strings.Contains(p.Body, "/activate?token=") {
 		t.Error("no activation links in the results")
 	}
@@ -105,7 +105,7 @@ func TestImportJob(t *testing.T) {
 	imp := "/admin/apps/" + q.app.ID + "/import"
 	q.b.get(imp).wantText(t, "105 users listed: 105 New", "Import all 105 New users")
 	p := q.b.post(imp, url.Values{"all_new": {"1"}})
-	p.wantStatus(t, http.StatusOK).wantText(t, "runs in the background", "Progress: 0 of 105 users", "running")
+	p.wantStatus(t, http.StatusOK).wantText(t, "runs in the background", "Progress: 0 of 105 users", "running").whole(t)
 	if !strings.Contains(p.URL.Path, "/import/jobs/") {
 		t.Fatalf("not redirected to the job page: %s", p.URL)
 	}
@@ -121,7 +121,7 @@ func TestImportJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	p = q.b.get(jobPath).wantStatus(t, http.StatusOK).wantText(t, "Progress: 105 of 105 users (100%)", "complete",
-		"105 imported users are in no user group bound to Quip")
+		"105 imported users are in no user group bound to Quip").whole(t)
 	p.lacks(t, `http-equiv="refresh"`)
 	if !strings.Contains(p.Body, `id="failures">0<`) || !strings.Contains(p.Body, `id="created">105<`) {
 		t.Fatalf("job counts wrong:\n%s", p.Body)
@@ -130,7 +130,7 @@ func TestImportJob(t *testing.T) {
 		t.Fatalf("users = %d", q.directoryUsers())
 	}
 	// The end-of-job message went to the outbox.
-	q.b.get("/admin/outbox").wantStatus(t, http.StatusOK).wantText(t, "admin-admin@example.com", "Jumpgate: import from Quip complete", "Created: 105")
+	q.b.get("/admin/outbox").wantStatus(t, http.StatusOK).wantText(t, "admin-admin@example.com", "Jumpgate: import from Quip complete", "Created: 105").whole(t)
 
 	// A job of another app, or no job: 404.
 	other, err := q.Service.CreateApp(ctx, system, lifecycleBookmark())

@@ -48,14 +48,14 @@ func TestInsightsFilterChartAndErrors(t *testing.T) {
 
 	// Page without filters: every event, the chart, the filter form from the catalogue.
 	p := b.get("/admin/insights").wantStatus(t, http.StatusOK).wantText(t, "Events over time", "user_lookup_provision",
-		"idm_integration_activate", "Export (JSON Lines)")
+		"idm_integration_activate", "Export (JSON Lines)").whole(t)
 	if eventRows(p) < 6 {
 		t.Fatalf("unfiltered page lists %d events", eventRows(p))
 	}
 
 	// Event type and time range.
 	q := "/admin/insights?event_type=user_create_provision&start=2026-03-01T10:00&end=2026-03-01T12:00"
-	p = b.get(q).wantStatus(t, http.StatusOK).wantText(t, "3 events match", "user2@acme.test", "Quip")
+	p = b.get(q).wantStatus(t, http.StatusOK).wantText(t, "3 events match", "user2@acme.test", "Quip").whole(t)
 	if eventRows(p) != 3 {
 		t.Fatalf("filtered page lists %d events, want 3", eventRows(p))
 	}
@@ -82,7 +82,7 @@ func TestInsightsFilterChartAndErrors(t *testing.T) {
 	}
 
 	// Search term and details (provisioning status, scimType, detail).
-	p = b.get("/admin/insights?q=uniqueness").wantStatus(t, http.StatusOK).wantText(t, "1 event matches", "HTTP 409", "email taken", "scimType")
+	p = b.get("/admin/insights?q=uniqueness").wantStatus(t, http.StatusOK).wantText(t, "1 event matches", "HTTP 409", "email taken", "scimType").whole(t)
 	if eventRows(p) != 1 {
 		t.Fatalf("search lists %d events", eventRows(p))
 	}
@@ -126,7 +126,7 @@ func TestInsightsPagingAndExport(t *testing.T) {
 	if !strings.Contains(next, "after=") || !strings.Contains(next, "event_type=group_create_provision") {
 		t.Fatalf("next link %q lacks the cursor or the filter", next)
 	}
-	p2 := b.get(next).wantStatus(t, http.StatusOK).wantText(t, "First page", "team-00").lacks(t, "team-13", `id="next"`)
+	p2 := b.get(next).wantStatus(t, http.StatusOK).wantText(t, "First page", "team-00").whole(t).lacks(t, "team-13", `id="next"`)
 	if eventRows(p2) != 13 {
 		t.Fatalf("page 2 lists %d", eventRows(p2))
 	}
@@ -177,7 +177,7 @@ func TestOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := b.get("/admin/outbox").wantStatus(t, http.StatusOK).wantText(t, "ada@acme.test", "Activate your account <now>",
-		"Hello Ada,\n\nopen https://idp.test/activate?token=abc&x=1")
+		"Hello Ada,\n\nopen https://idp.test/activate?token=abc&x=1").whole(t)
 	if !strings.Contains(p.Body, "<pre>Hello Ada,") || strings.Contains(p.Body, "<now>") {
 		t.Fatalf("body not in <pre> or subject not escaped:\n%s", p.Body)
 	}
