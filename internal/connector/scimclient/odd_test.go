@@ -91,6 +91,15 @@ func TestOddAnswers(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
+	t.Run("Retry-After beyond any duration is capped at an hour", func(t *testing.T) {
+		for _, v := range []string{"1e10", "Inf", "99999999999999999999"} {
+			c := reply(t, 429, map[string]string{"Retry-After": v}, "")
+			_, err := c.GetUser(ctx, "u1")
+			if !connector.IsTemporary(err) || connector.RetryAfter(err) != time.Hour {
+				t.Fatalf("Retry-After %s: %v, retry after %v", v, err, connector.RetryAfter(err))
+			}
+		}
+	})
 	t.Run("token never in errors", func(t *testing.T) {
 		c := reply(t, 401, nil, `{"detail":"invalid"}`)
 		err := c.TestConnection(ctx)

@@ -97,7 +97,10 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 			if secs < 0 || secs != secs {
 				continue
 			}
-			return min(time.Duration(secs*float64(time.Second)), maxRetryAfter)
+			if secs >= maxRetryAfter.Seconds() { // also +Inf, which no Duration holds
+				return maxRetryAfter
+			}
+			return time.Duration(secs * float64(time.Second))
 		}
 		if t, err := http.ParseTime(v); err == nil {
 			return min(max(t.Sub(now), 0), maxRetryAfter)
