@@ -74,6 +74,7 @@ type cli struct {
 	Imports importsCmd `cmd:"" help:"Follow user imports through the API (--url, --api-key)."`
 	Admins  adminsCmd  `cmd:"" help:"Manage administrator accounts directly in the database."`
 	Backup  backupCmd  `cmd:"" help:"Copy the SQLite database to a new file while the server may be running (PostgreSQL: use pg_dump)."`
+	Bench   benchCmd   `cmd:"" help:"Load a running server with SSO sign-ins and directory changes; report throughput, latency, errors and the server's memory (--url, --api-key)."`
 }
 
 type exitCode int

@@ -1,0 +1,89 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// ServerSample is the server's memory and goroutines at one moment, read
+// from its /metrics endpoint.
+type ServerSample struct {
+	// At is the time since the load started (negative before it).
+	At time.Duration `json:"at"`
+	// Label names the moment: "start", "end", "idle" or "" for progress.
+	Label      string  `json:"label,omitempty"`
+	HeapInuse  float64 `json:"heapInuseBytes"`  // go_memstats_heap_inuse_bytes
+	RSS        float64 `json:"rssBytes"`        // process_resident_memory_bytes (0 when not reported)
+	Goroutines float64 `json:"goroutines"`      // go_goroutines
+	Err        string  `json:"error,omitempty"` // why the sample is missing
+}
+
+// Metric names read from /metrics.
+const (
+	metricHeapInuse  = "go_memstats_heap_inuse_bytes"
+	metricRSS        = "process_resident_memory_bytes"
+	metricGoroutines = "go_goroutines"
+)
+
+// ScrapeServer reads the server's heap in use, resident memory and
+// goroutines from baseURL/metrics (Prometheus text format).
+func ScrapeServer(ctx context.Context, client *http.Client, baseURL string) (ServerSample, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/metrics", nil)
+	if err != nil {
+		return ServerSample{}, fmt.Errorf("metrics: %w", err)
+	}
+	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	res, err := client.Do(req)
+	if err != nil {
+		return ServerSample{}, fmt.Errorf("metrics: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
+		return ServerSample{}, fmt.Errorf("metrics: GET %s/metrics: HTTP %d", baseURL, res.StatusCode)
+	}
+	return parseMetrics(io.LimitReader(res.Body, 16<<20))
+}
+
+func parseMetrics(r io.Reader) (ServerSample, error) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return ServerSample{}, fmt.Errorf("metrics: parse: %w", err)
+	}
+	var s ServerSample
+	var ok bool
+	if s.HeapInuse, ok = gauge(fams, metricHeapInuse); !ok {
+		return s, fmt.Errorf("metrics: no %s", metricHeapInuse)
+	}
+	if s.Goroutines, ok = gauge(fams, metricGoroutines); !ok {
+		return s, fmt.Errorf("metrics: no %s", metricGoroutines)
+	}
+	s.RSS, _ = gauge(fams, metricRSS) // only on platforms with procfs
+	return s, nil
+}
+
+// gauge returns the value of an unlabelled gauge (or untyped) metric.
+func gauge(fams map[string]*dto.MetricFamily, name string) (float64, bool) {
+	f := fams[name]
+	if f == nil || len(f.GetMetric()) == 0 {
+		return 0, false
+	}
+	m := f.GetMetric()[0]
+	switch {
+	case m.GetGauge() != nil:
+		return m.GetGauge().GetValue(), true
+	case m.GetUntyped() != nil:
+		return m.GetUntyped().GetValue(), true
+	case m.GetCounter() != nil:
+		return m.GetCounter().GetValue(), true
+	}
+	return 0, false
+}

@@ -1,0 +1,71 @@
+package loadgen_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jumpgate-idp/jumpgate/internal/loadgen"
+)
+
+func TestParseMix(t *testing.T) {
+	m, err := loadgen.ParseMix(" sso=70, change=30 ")
+	if err != nil || m.String() != "sso=70,change=30" {
+		t.Fatalf("ParseMix = %v %v", m, err)
+	}
+	if m, err := loadgen.ParseMix("update=1,member=0"); err != nil || len(m) != 2 {
+		t.Fatalf("ParseMix update/member = %v %v", m, err)
+	}
+	for _, bad := range []string{"", "sso", "sso=0", "login=5", "sso=-1", "sso=x", "sso=1,sso=2", "change=1e9"} {
+		if _, err := loadgen.ParseMix(bad); err == nil {
+			t.Errorf("ParseMix(%q) accepted", bad)
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	mix, _ := loadgen.ParseMix("sso=1")
+	c := loadgen.Config{BaseURL: "http://127.0.0.1:8080/", APIKeys: []string{"k"}, Duration: time.Second, Rate: 5, Concurrency: 2, Mix: mix, Users: 1}
+	if err := c.Validate(); err != nil || c.BaseURL != "http://127.0.0.1:8080" || c.ReportEvery != 10*time.Second || c.Timeout != 30*time.Second {
+		t.Fatalf("Validate = %v, %+v", err, c)
+	}
+	bad := loadgen.Config{BaseURL: "ftp://x", Duration: -1, Rate: -1, Users: 0}
+	err := bad.Validate()
+	for _, want := range []string{"--url", "--api-key", "--duration", "--rate", "--concurrency", "--users", "--mix"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate of bad settings: %v, want it to name %s", err, want)
+		}
+	}
+}
+
+func TestScrapeServer(t *testing.T) {
+	var body atomic.Value
+	body.Store("# HELP go_goroutines Number of goroutines.\n# TYPE go_goroutines gauge\ngo_goroutines 42\n" +
+		"# TYPE go_memstats_heap_inuse_bytes gauge\ngo_memstats_heap_inuse_bytes 1.048576e+07\n" +
+		"# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 3.3554432e+07\n" +
+		"# TYPE jumpgate_http_requests_total counter\njumpgate_http_requests_total{route=\"GET /x\",status=\"200\"} 7\n")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, body.Load())
+	}))
+	defer srv.Close()
+	s, err := loadgen.ScrapeServer(context.Background(), srv.Client(), srv.URL)
+	if err != nil || s.Goroutines != 42 || s.HeapInuse != 10<<20 || s.RSS != 32<<20 {
+		t.Fatalf("ScrapeServer = %+v %v", s, err)
+	}
+	if _, err := loadgen.ScrapeServer(context.Background(), srv.Client(), srv.URL+"/nothing"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("missing metrics err = %v", err)
+	}
+	body.Store("go_goroutines 3\n")
+	if _, err := loadgen.ScrapeServer(context.Background(), srv.Client(), srv.URL); err == nil || !strings.Contains(err.Error(), "heap_inuse") {
+		t.Fatalf("incomplete metrics err = %v", err)
+	}
+}
