@@ -2,10 +2,13 @@ package provision
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -29,7 +32,9 @@ type Engine struct {
 	Store   *sqlstore.Store
 	Manager *Manager
 	Events  EventSink
-	// Owner names this process in leases (default "engine").
+	// Owner names this engine in leases; it must differ between the
+	// replicas sharing a database, so the default is the host name, the
+	// process id and a random suffix.
 	Owner string
 	// Workers is how many keys are worked on at once (DefaultWorkers).
 	Workers int
@@ -51,6 +56,9 @@ type Engine struct {
 	mu    sync.Mutex
 	apps  map[string]*appConn
 	randM sync.Mutex
+
+	ownerOnce    sync.Once
+	defaultOwner string
 }
 
 func (e *Engine) now() time.Time {
@@ -61,10 +69,23 @@ func (e *Engine) now() time.Time {
 }
 
 func (e *Engine) owner() string {
-	if e.Owner == "" {
-		return "engine"
+	if e.Owner != "" {
+		return e.Owner
 	}
-	return e.Owner
+	e.ownerOnce.Do(func() { e.defaultOwner = processOwner() })
+	return e.defaultOwner
+}
+
+// processOwner names this process: host name, process id and 32 random
+// bits (a restarted container can reuse both host name and pid).
+func processOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "engine"
+	}
+	var b [4]byte
+	_, _ = crand.Read(b[:]) // never fails on supported platforms
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
 func (e *Engine) ttl() time.Duration {
