@@ -21,6 +21,7 @@ type benchCmd struct {
 	Users        int           `name:"users" default:"50" help:"Fixture users to make (each with a password set through an activation link)."`
 	ReportEvery  time.Duration `name:"report-every" default:"10s" help:"Print a progress line (ops/s, p99, errors, server heap and goroutines) at this interval."`
 	Timeout      time.Duration `name:"timeout" default:"30s" help:"Timeout of each HTTP request."`
+	IdleWait     time.Duration `name:"idle-wait" default:"2s" help:"Wait this long after the load, with no connections, before the last (idle) sample of the server's memory; over 2m includes the runtime's periodic GC."`
 	KeepFixtures bool          `name:"keep-fixtures" help:"Leave the fixture users, groups and app in place."`
 	JSON         bool          `name:"json" help:"Print the final report as JSON instead of tables."`
 }
@@ -39,7 +40,7 @@ func (c *benchCmd) Run(ctx context.Context, m *Main) error {
 		keys = splitKeys([]string{m.getenv("JUMPGATE_API_KEY")})
 	}
 	cfg := loadgen.Config{BaseURL: url, APIKeys: keys, Duration: c.Duration, Rate: c.Rate, Concurrency: c.Concurrency, Mix: mix,
-		Users: c.Users, ReportEvery: c.ReportEvery, Timeout: c.Timeout, KeepFixtures: c.KeepFixtures, Out: m.Stderr, Now: m.Now}
+		Users: c.Users, ReportEvery: c.ReportEvery, Timeout: c.Timeout, IdleWait: c.IdleWait, KeepFixtures: c.KeepFixtures, Out: m.Stderr, Now: m.Now}
 	if !c.JSON {
 		cfg.Out = m.Stdout
 	}

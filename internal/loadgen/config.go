@@ -140,6 +140,11 @@ type Config struct {
 	ReportEvery time.Duration
 	// Timeout bounds each HTTP request; 0 means 30 s.
 	Timeout time.Duration
+	// IdleWait is how long to wait, after the load and with the client's
+	// connections closed, before the last ("idle") sample; 0 means 2 s.
+	// Past 2 minutes the Go runtime has run a periodic GC, so the idle heap
+	// is what is still live rather than garbage not yet collected.
+	IdleWait time.Duration
 	// KeepFixtures leaves the fixture users, groups and app in place.
 	KeepFixtures bool
 	// Out receives progress lines; nil discards them.
@@ -190,6 +195,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ReportEvery == 0 {
 		c.ReportEvery = 10 * time.Second
+	}
+	if c.IdleWait < 0 {
+		errs = append(errs, fmt.Errorf("--idle-wait %s: want a positive duration", c.IdleWait))
+	}
+	if c.IdleWait == 0 {
+		c.IdleWait = 2 * time.Second
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Second

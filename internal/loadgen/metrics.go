@@ -22,7 +22,20 @@ type ServerSample struct {
 	HeapInuse  float64 `json:"heapInuseBytes"`  // go_memstats_heap_inuse_bytes
 	RSS        float64 `json:"rssBytes"`        // process_resident_memory_bytes (0 when not reported)
 	Goroutines float64 `json:"goroutines"`      // go_goroutines
+	CPUSeconds float64 `json:"cpuSeconds"`      // process_cpu_seconds_total (0 when not reported)
 	Err        string  `json:"error,omitempty"` // why the sample is missing
+	// Routes is the server's request-duration histogram by route
+	// (jumpgate_http_request_duration_seconds); kept in labelled samples only.
+	Routes map[string]RouteTime `json:"routes,omitempty"`
+}
+
+// RouteTime is one route's cumulative request count, total seconds and
+// histogram buckets (cumulative counts at each upper bound).
+type RouteTime struct {
+	Count   uint64    `json:"count"`
+	Sum     float64   `json:"sum"`
+	Bounds  []float64 `json:"bounds"`
+	Buckets []uint64  `json:"buckets"`
 }
 
 // Metric names read from /metrics.
@@ -30,6 +43,8 @@ const (
 	metricHeapInuse  = "go_memstats_heap_inuse_bytes"
 	metricRSS        = "process_resident_memory_bytes"
 	metricGoroutines = "go_goroutines"
+	metricCPU        = "process_cpu_seconds_total"
+	metricDuration   = "jumpgate_http_request_duration_seconds"
 )
 
 // ScrapeServer reads the server's heap in use, resident memory and
@@ -67,6 +82,28 @@ func parseMetrics(r io.Reader) (ServerSample, error) {
 		return s, fmt.Errorf("metrics: no %s", metricGoroutines)
 	}
 	s.RSS, _ = gauge(fams, metricRSS) // only on platforms with procfs
+	s.CPUSeconds, _ = gauge(fams, metricCPU)
+	if f := fams[metricDuration]; f != nil {
+		s.Routes = map[string]RouteTime{}
+		for _, m := range f.GetMetric() {
+			h := m.GetHistogram()
+			if h == nil {
+				continue
+			}
+			route := ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "route" {
+					route = l.GetValue()
+				}
+			}
+			rt := RouteTime{Count: h.GetSampleCount(), Sum: h.GetSampleSum()}
+			for _, b := range h.GetBucket() {
+				rt.Bounds = append(rt.Bounds, b.GetUpperBound())
+				rt.Buckets = append(rt.Buckets, b.GetCumulativeCount())
+			}
+			s.Routes[route] = rt
+		}
+	}
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -123,6 +124,69 @@ func (rep *Report) Print(w io.Writer) {
 	if t := rep.trend(); t != "" {
 		fmt.Fprintf(w, "  trend    %s\n", t)
 	}
+	rep.printRoutes(w)
+}
+
+// labelled returns the sample with the label, if it was taken.
+func (rep *Report) labelled(label string) (ServerSample, bool) {
+	for _, s := range rep.Server {
+		if s.Label == label && s.Err == "" {
+			return s, true
+		}
+	}
+	return ServerSample{}, false
+}
+
+// printRoutes writes the server's own time per route between the start
+// and end samples, and the CPU it used.
+func (rep *Report) printRoutes(w io.Writer) {
+	a, ok1 := rep.labelled("start")
+	b, ok2 := rep.labelled("end")
+	if !ok1 || !ok2 {
+		return
+	}
+	if c := cores(a, b); c != "-" {
+		fmt.Fprintf(w, "  server CPU from start to end: %s cores (process_cpu_seconds_total)\n", c)
+	}
+	if len(b.Routes) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nserver time by route from start to end (jumpgate_http_request_duration_seconds)\n")
+	fmt.Fprintf(w, "  %-40s %9s %9s %9s\n", "route", "requests", "mean", "p99 ≤")
+	for _, route := range sortedKeys(b.Routes) {
+		rb, ra := b.Routes[route], a.Routes[route]
+		n := rb.Count - ra.Count
+		if n == 0 || rb.Count < ra.Count {
+			continue
+		}
+		mean := time.Duration((rb.Sum - ra.Sum) / float64(n) * float64(time.Second))
+		fmt.Fprintf(w, "  %-40s %9d %9s %9s\n", route, n, ms(mean), bucketP99(ra, rb, n))
+	}
+}
+
+// bucketP99 is the upper bound of the histogram bucket that holds the 99th
+// percentile of the requests between two samples.
+func bucketP99(a, b RouteTime, n uint64) string {
+	rank := uint64(math.Ceil(0.99 * float64(n)))
+	for i, bound := range b.Bounds {
+		var before uint64
+		if i < len(a.Buckets) {
+			before = a.Buckets[i]
+		}
+		if b.Buckets[i]-before >= rank {
+			return ms(time.Duration(bound * float64(time.Second)))
+		}
+	}
+	return "+Inf"
+}
+
+// cores is the CPU the server used between two samples, in cores.
+func cores(a, b ServerSample) string {
+	wall := (b.At - a.At).Seconds()
+	if wall <= 0 || b.CPUSeconds == 0 || b.CPUSeconds < a.CPUSeconds {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", (b.CPUSeconds-a.CPUSeconds)/wall)
 }
 
 // trend compares the mean of the first and last thirds of the progress

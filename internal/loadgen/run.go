@@ -12,10 +12,6 @@ import (
 	"time"
 )
 
-// idleWait is how long Run waits, after closing its idle connections,
-// before the last ("idle") sample of the server's metrics.
-const idleWait = 2 * time.Second
-
 // Run makes the fixtures, runs the load for cfg.Duration (or until ctx is
 // done), samples the server's metrics at the start, every ReportEvery and
 // at the end, removes the fixtures unless KeepFixtures, and returns the
@@ -105,6 +101,9 @@ func (r *runner) sample(ctx context.Context, start time.Time, label string) Serv
 		s.Err = err.Error()
 	}
 	s.At, s.Label = r.cfg.now().Sub(start), label
+	if label == "" {
+		s.Routes = nil
+	}
 	r.mu.Lock()
 	r.samples = append(r.samples, s)
 	r.mu.Unlock()
@@ -119,7 +118,7 @@ func (r *runner) run(ctx context.Context) *Report {
 		mode = "closed loop"
 	}
 	fmt.Fprintf(out, "load: %s for %s, %d workers, mix %s, %d users\n", mode, cfg.Duration, cfg.Concurrency, cfg.Mix, cfg.Users)
-	fmt.Fprintf(out, "%8s %10s %10s %7s %7s | %11s %11s %10s\n", "elapsed", "ops/s", "p99", "errors", "dropped", "heap inuse", "rss", "goroutines")
+	fmt.Fprintf(out, "%8s %10s %10s %7s %7s | %11s %11s %10s %6s\n", "elapsed", "ops/s", "p99", "errors", "dropped", "heap inuse", "rss", "goroutines", "cpu")
 
 	start := cfg.now()
 	end := start.Add(cfg.Duration)
@@ -161,9 +160,12 @@ func (r *runner) run(ctx context.Context) *Report {
 	if t, ok := r.transport.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
+	if cfg.IdleWait > 10*time.Second {
+		fmt.Fprintf(out, "waiting %s with no load before the idle sample\n", cfg.IdleWait)
+	}
 	select {
 	case <-ctx.Done():
-	case <-time.After(idleWait):
+	case <-time.After(cfg.IdleWait):
 		r.sample(ctx, start, "idle")
 	}
 	return r.buildReport(elapsed)
@@ -237,6 +239,9 @@ func (r *runner) report(ctx context.Context, start time.Time, done <-chan struct
 	tick := time.NewTicker(r.cfg.ReportEvery)
 	defer tick.Stop()
 	last := start
+	r.mu.Lock()
+	prev := r.samples[len(r.samples)-1]
+	r.mu.Unlock()
 	for {
 		select {
 		case <-done:
@@ -248,9 +253,11 @@ func (r *runner) report(ctx context.Context, start time.Time, done <-chan struct
 		s := r.sample(ctx, start, "")
 		rate := float64(iv.ok) / now.Sub(last).Seconds()
 		last = now
-		server := fmt.Sprintf("%11s %11s %10.0f", mib(s.HeapInuse), mib(s.RSS), s.Goroutines)
+		server := fmt.Sprintf("%11s %11s %10.0f %6s", mib(s.HeapInuse), mib(s.RSS), s.Goroutines, cores(prev, s))
 		if s.Err != "" {
 			server = "metrics: " + s.Err
+		} else {
+			prev = s
 		}
 		fmt.Fprintf(out, "%8s %10.1f %10s %7d %7d | %s\n", now.Sub(start).Round(time.Second), rate, ms(iv.p99), iv.errors, iv.dropped, server)
 	}
