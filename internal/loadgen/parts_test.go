@@ -3,6 +3,7 @@ package loadgen_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -67,5 +68,34 @@ func TestScrapeServer(t *testing.T) {
 	body.Store("go_goroutines 3\n")
 	if _, err := loadgen.ScrapeServer(context.Background(), srv.Client(), srv.URL); err == nil || !strings.Contains(err.Error(), "heap_inuse") {
 		t.Fatalf("incomplete metrics err = %v", err)
+	}
+}
+
+// TestReportRoutes checks the server-side table of a report: requests and
+// mean between the start and end samples, the bucket of the 99th
+// percentile, and requests slower than the largest finite bucket.
+func TestReportRoutes(t *testing.T) {
+	inf := math.Inf(1)
+	bounds := []float64{0.01, 0.1, 5, inf}
+	rep := &loadgen.Report{Server: []loadgen.ServerSample{
+		{Label: "start", CPUSeconds: 10, Routes: map[string]loadgen.RouteTime{
+			"POST /console/login": {Count: 10, Sum: 1, Bounds: bounds, Buckets: []uint64{0, 10, 10, 10}},
+			"GET /saml2/{slug}":   {Count: 5, Sum: 0.01, Bounds: bounds, Buckets: []uint64{5, 5, 5, 5}},
+		}},
+		{Label: "end", At: 10 * time.Second, CPUSeconds: 25, Routes: map[string]loadgen.RouteTime{
+			"POST /console/login": {Count: 110, Sum: 61, Bounds: bounds, Buckets: []uint64{0, 10, 20, 110}},
+			"GET /saml2/{slug}":   {Count: 105, Sum: 0.51, Bounds: bounds, Buckets: []uint64{105, 105, 105, 105}},
+		}},
+	}}
+	var out strings.Builder
+	rep.Print(&out)
+	for _, want := range []string{
+		"server CPU from start to end: 1.50 cores",
+		"POST /console/login                            100   600.0ms > 5000.0ms",
+		"GET /saml2/{slug}                              100     5.0ms    10.0ms",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("report lacks %q:\n%s", want, out.String())
+		}
 	}
 }

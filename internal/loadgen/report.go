@@ -174,8 +174,17 @@ func bucketP99(a, b RouteTime, n uint64) string {
 			before = a.Buckets[i]
 		}
 		if b.Buckets[i]-before >= rank {
+			if math.IsInf(bound, 1) {
+				break
+			}
 			return ms(time.Duration(bound * float64(time.Second)))
 		}
+	}
+	if n := len(b.Bounds); n > 0 && !math.IsInf(b.Bounds[n-1], 1) {
+		return "> " + ms(time.Duration(b.Bounds[n-1]*float64(time.Second)))
+	}
+	if n := len(b.Bounds); n > 1 {
+		return "> " + ms(time.Duration(b.Bounds[n-2]*float64(time.Second)))
 	}
 	return "+Inf"
 }
