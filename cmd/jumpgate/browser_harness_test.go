@@ -153,6 +153,27 @@ func (c *chrome) set(sel, value string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// waitURL waits until the tab's URL contains part (a form's GET result
+// has loaded).
+func (c *chrome) waitURL(part string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		for {
+			loc, err := chromedp.Location()(ctx, t)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			if strings.Contains(loc, part) {
+				return chromedp.Void{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("the URL %s never contained %q: %w", loc, part, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+}
+
 // wantText fails unless the text of sel contains every s.
 func (c *chrome) wantText(sel string, ss ...string) {
 	c.t.Helper()

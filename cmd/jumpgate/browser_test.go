@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/xml"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -158,4 +159,71 @@ func TestBrowserConsoleAndSSO(t *testing.T) {
 	}
 	sp.wantText("#email", "alice@")
 	sp.shot("04-quip-sp-initiated")
+}
+
+// TestBrowserIdentityManagement configures and activates identity
+// management against quipsim, imports a New user from Quip with the
+// New-only filter, and filters Directory Insights.
+func TestBrowserIdentityManagement(t *testing.T) {
+	r, pw := browserDemo(t)
+	c := newChrome(t)
+	c.adminSignIn(r, pw)
+
+	// A second Quip instance, configured from its Identity Management tab.
+	c.do("new Quip app", chromedp.Navigate(r.url+"/admin/apps/new/details?template=quip"), chromedp.WaitVisible(chromedp.CSS("#label")),
+		c.set("#label", "Quip EU"), chromedp.Click(xp(`//button[normalize-space()="Save Application"]`)),
+		chromedp.WaitVisible(xp(`//a[normalize-space()="Configure Application"]`)),
+		chromedp.Click(xp(`//a[normalize-space()="Configure Application"]`)), chromedp.WaitVisible(chromedp.CSS("#sso-settings")))
+	c.do("open Identity Management", chromedp.Click(xp(`//nav[@class="tabs"]/a[normalize-space()="Identity Management"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#configure")))
+	c.do("a wrong token", c.set("#baseUrl", r.quip+"/business/admin/scim"), c.set("#token", "not-the-token"),
+		chromedp.Click(xp(`//form[@id="configure"]//button[normalize-space()="Activate"]`)), chromedp.WaitVisible(chromedp.CSS("#error")))
+	if v, err := chromedp.Run(c.ctx, chromedp.Value(chromedp.CSS("#token"))); err != nil || v != "" {
+		t.Fatalf("the token field is filled back: %q %v", v, err)
+	}
+	c.do("the right token", c.set("#baseUrl", r.quip+"/business/admin/scim"), c.set("#token", r.token))
+	c.shot("01-idm-configure")
+	c.do("activate", chromedp.Click(xp(`//form[@id="configure"]//button[normalize-space()="Activate"]`)), chromedp.WaitVisible(chromedp.CSS("#status")))
+	c.wantText("#status", "active")
+	c.shot("02-idm-active")
+
+	// Manual import on the demo's Quip app, New users only.
+	c.do("open the Quip app", chromedp.Navigate(r.url+"/admin/apps"), chromedp.WaitVisible(xp(`//a[normalize-space()="Quip"]`)),
+		chromedp.Click(xp(`//a[normalize-space()="Quip"]`)),
+		chromedp.WaitVisible(xp(`//nav[@class="tabs"]/a[normalize-space()="Identity Management"]`)),
+		chromedp.Click(xp(`//nav[@class="tabs"]/a[normalize-space()="Identity Management"]`)), chromedp.WaitVisible(chromedp.CSS("#import-link")))
+	c.shot("03-idm-status")
+	c.do("manual import", chromedp.Click(chromedp.CSS("#import-link")), chromedp.WaitVisible(chromedp.CSS("#show")))
+	c.do("New users only", chromedp.SetValue(chromedp.CSS("#show"), "new_only"), chromedp.Click(xp(`//button[normalize-space()="Filter"]`)),
+		c.waitURL("show=new_only"), chromedp.WaitVisible(chromedp.CSS(`input[aria-label^="Select dana@"]`)))
+	c.wantText("#candidates", "dana@acme.test", "eve@acme.test")
+	if strings.Contains(c.text("#candidates"), "alice@") {
+		t.Fatalf("the New-only list shows an imported user: %s", c.text("#candidates"))
+	}
+	c.do("select Dana", chromedp.Click(chromedp.CSS(`input[aria-label^="Select dana@"]`)))
+	c.shot("04-import-new-only")
+	c.do("import", chromedp.Click(xp(`//button[normalize-space()="import"]`)), chromedp.WaitVisible(chromedp.CSS("#summary")))
+	c.wantText("#summary", "1 created")
+	c.wantText("#results", "dana")
+	c.shot("05-import-result")
+
+	// Directory Insights, filtered to the users the import created.
+	c.do("open Directory Insights", chromedp.Click(chromedp.CSS(`nav a[href="/admin/insights"]`)), chromedp.WaitVisible(chromedp.CSS("#filters")))
+	c.shot("06-insights")
+	c.do("filter by event type", chromedp.Click(xp(`//summary[starts-with(normalize-space(), "Event types")]`)),
+		chromedp.Click(chromedp.CSS("#type-user_create")), chromedp.Click(xp(`//button[normalize-space()="Apply filters"]`)),
+		c.waitURL("event_type=user_create"), chromedp.WaitVisible(chromedp.CSS("#chart")))
+	types, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("tr.event td:nth-child(2)")].map(e => e.textContent.trim())`))
+	if err != nil || len(types) == 0 {
+		c.failed("events after filtering", fmt.Errorf("%v %v", types, err))
+	}
+	for _, typ := range types {
+		if typ != "user_create" {
+			t.Fatalf("a %s event is listed under the user_create filter", typ)
+		}
+	}
+	if !strings.Contains(c.text(`table[aria-describedby="events-heading"]`), "dana") {
+		t.Fatalf("Dana's creation is not listed: %s", c.text(`table[aria-describedby="events-heading"]`))
+	}
+	c.shot("07-insights-filtered")
 }
