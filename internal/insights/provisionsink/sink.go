@@ -13,9 +13,16 @@ var _ provision.EventSink = Sink{}
 // Sink records provisioning events in an insights.Store.
 type Sink struct{ Store *insights.Store }
 
-// Record stores ev as its Directory Insights event.
+// Record stores ev as its Directory Insights event, with the names of the
+// application, the user or group and the admin looked up.
 func (s Sink) Record(ctx context.Context, ev provision.Event) error {
-	return s.Store.Record(ctx, Event(ev))
+	e := Event(ev)
+	if s.Store.DB != nil {
+		if err := describe(ctx, s.Store.DB, &e); err != nil {
+			return err
+		}
+	}
+	return s.Store.Record(ctx, e)
 }
 
 // Event translates a provisioning event: the SCIM event type of the same
