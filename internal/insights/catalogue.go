@@ -79,8 +79,8 @@ const (
 	AdminCreate       EventType = "admin_create"
 	AdminAPIKeyCreate EventType = "admin_api_key_create"
 	AdminAPIKeyRevoke EventType = "admin_api_key_revoke"
-	UserLoginAttempt       EventType = "user_login_attempt"
-	SSOAuth                EventType = "sso_auth"
+	UserLoginAttempt  EventType = "user_login_attempt"
+	SSOAuth           EventType = "sso_auth"
 
 	// Imports (reserved; recorded by the importer).
 	ImportStart    EventType = "import_start"
