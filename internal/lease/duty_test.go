@@ -132,7 +132,7 @@ func TestDutyRenewsLeaseWhileRunning(t *testing.T) {
 		}
 		start(t, dsn, "A", interval, slow("A"))
 		start(t, dsn, "B", interval, slow("B"))
-		time.Sleep(5 * interval)
+		time.Sleep(6 * interval)
 		if r.overlap.Load() {
 			t.Fatal("a second run started while the slow one ran")
 		}
