@@ -32,7 +32,7 @@ var (
 
 // startDemo runs `jumpgate demo` on dir until the returned run's stop (or
 // the end of the test), checking that it stops cleanly.
-func startDemo(t *testing.T, dir, addr, quipAddr string) *demoRun {
+func startDemo(t *testing.T, dir, addr, quipAddr string, extra ...string) *demoRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	urls := make(chan string, 1)
@@ -40,7 +40,7 @@ func startDemo(t *testing.T, dir, addr, quipAddr string) *demoRun {
 	m := &Main{Stdout: out, Stderr: logs, Ready: func(u string) { urls <- u }}
 	done := make(chan error, 1)
 	go func() {
-		done <- m.Run(ctx, []string{"demo", "--data-dir", dir, "--addr", addr, "--quipsim-addr", quipAddr})
+		done <- m.Run(ctx, append([]string{"demo", "--data-dir", dir, "--addr", addr, "--quipsim-addr", quipAddr}, extra...))
 	}()
 	r := &demoRun{logs: logs}
 	stopped := false
