@@ -33,7 +33,7 @@ import (
 const appBase = "https://sso.example.com"
 
 // newAppEnv is newEnvDSN with a Service that can seal keys and knows the base URL.
-func newAppEnv(t *testing.T, dsn string) *env {
+func newAppEnv(t testing.TB, dsn string) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, dsn)
@@ -54,7 +54,7 @@ func newAppEnv(t *testing.T, dsn string) *env {
 		t.Fatal(err)
 	}
 	roKey, _, _ := svc.CreateAPIKey(ctx, ro.ID, "test", nil)
-	h := &api.Handler{Store: st, Service: svc, Auth: &auth.Authenticator{Store: st}}
+	h := &api.Handler{Store: st, Service: svc, Auth: &auth.Authenticator{Store: st}, RateLimits: api.RateLimits{Off: true}}
 	logs := &syncBuf{}
 	srv := web.NewServer(web.Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), Ping: st.Ping})
 	srv.Mount(h)

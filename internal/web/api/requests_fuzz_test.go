@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,46 @@ func FuzzAPIRequests(f *testing.F) {
 		}
 		send(t, "POST", reads[int(route/8)%len(reads)], body)
 		send(t, "GET", lists[int(route/16)%len(lists)]+query, "")
+	})
+}
+
+// FuzzAppRequests sends an arbitrary body to one of the application routes
+// (route picks which): creation, settings, SSO settings, SP metadata
+// import, key upload, bindings and the image. No answer may be a 5xx, and a
+// refused request must write no change record.
+func FuzzAppRequests(f *testing.F) {
+	f.Add(uint8(0), []byte(`{"templateId":"quip","label":"Quip"}`))
+	f.Add(uint8(1), []byte(`{"label":"Quip (Sales)","description":"docs","showInPortal":false}`))
+	f.Add(uint8(2), []byte(`{"spEntityId":"https://sp.example.com","acsUrls":["https://sp.example.com/acs"],"nameIdSource":"email","signatureAlgorithm":"RSA-SHA256","sign":"both","attributes":[{"name":"email","source":{"attribute":"email"},"enabled":true}]}`))
+	f.Add(uint8(3), []byte(`<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example.com"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.com/acs" index="0"/></SPSSODescriptor></EntityDescriptor>`))
+	f.Add(uint8(4), []byte(`{"certificate":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n","privateKey":"x"}`))
+	f.Add(uint8(5), []byte(`{"groupIds":["nope"]}`))
+	f.Add(uint8(6), []byte("\x89PNG\r\n\x1a\n"))
+	e := newAppEnv(f, "sqlite:"+filepath.Join(f.TempDir(), "db.sqlite"))
+	a := e.must("POST", "/api/v1/apps", `{"templateId":"quip","label":"Seed"}`, 201)
+	var app struct{ ID string }
+	if err := json.Unmarshal(a.body, &app); err != nil {
+		f.Fatal(err)
+	}
+	routes := []struct{ method, path, contentType string }{
+		{"POST", "/api/v1/apps", "application/json"},
+		{"PATCH", "/api/v1/apps/" + app.ID, "application/json"},
+		{"PUT", "/api/v1/apps/" + app.ID + "/sso", "application/json"},
+		{"POST", "/api/v1/apps/" + app.ID + "/sso/import-metadata", "application/xml"},
+		{"POST", "/api/v1/apps/" + app.ID + "/keys/upload", "application/json"},
+		{"PUT", "/api/v1/apps/" + app.ID + "/groups", "application/json"},
+		{"PUT", "/api/v1/apps/" + app.ID + "/image", "image/png"},
+	}
+	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
+		e.t = t
+		rq := routes[int(route)%len(routes)]
+		before := e.counts()
+		r := e.raw(rq.method, rq.path, rq.contentType, body)
+		if r.status >= 500 {
+			t.Fatalf("%s %s %q = %d %s", rq.method, rq.path, body, r.status, r.body)
+		}
+		if after := e.counts(); r.status >= 400 && after != before {
+			t.Fatalf("%s %s answered %d but changed %v -> %v", rq.method, rq.path, r.status, before, after)
+		}
 	})
 }
