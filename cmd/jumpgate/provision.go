@@ -32,7 +32,8 @@ func (m *Main) wireProvisioning(a *app) {
 		sink = provisionsink.Sink{Store: a.insights}
 	}
 	mgr := &provision.Manager{Store: sst, Sealer: a.sealer, Registry: catalog.DefaultRegistry(), Events: sink, Now: m.Now}
-	eng := &provision.Engine{Store: sst, Manager: mgr, Events: sink, Now: m.Now}
+	// The full reconcile is a duty run once across replicas (runFullReconcile).
+	eng := &provision.Engine{Store: sst, Manager: mgr, Events: sink, Now: m.Now, FullReconcile: -1}
 	mk := &provision.Marker{Now: m.Now}
 	a.service.Effects = append(a.service.Effects, mk.Effect)
 	a.prov = &provisioning{manager: mgr, engine: eng}
@@ -52,5 +53,6 @@ func (a *app) startProvisioning(ctx context.Context, h *api.Handler) (stop func(
 			a.logger.Error("provisioning engine stopped", "err", err)
 		}
 	})
+	wg.Go(func() { a.runFullReconcile(ctx) })
 	return func() { cancel(); wg.Wait() }
 }

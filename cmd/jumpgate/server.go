@@ -15,6 +15,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/config"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/insights"
+	"github.com/jumpgate-idp/jumpgate/internal/lease"
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
@@ -129,6 +130,8 @@ type app struct {
 	eventsRetention time.Duration
 	// prov is identity management (nil without the SQL store).
 	prov *provisioning
+	// duties runs periodic duties once across replicas (nil without the SQL store).
+	duties *lease.Runner
 }
 
 func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app, error) {
@@ -142,6 +145,7 @@ func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app
 	if sst, ok := st.(*sqlstore.Store); ok {
 		a.insights = &insights.Store{DB: sst, Now: m.Now, CursorKey: insightsCursorKey(key)}
 		svc.Effects = append(svc.Effects, a.insights.Effect)
+		a.duties = m.newDuties(sst, a)
 	}
 	m.wireProvisioning(a)
 	return a, nil
@@ -165,7 +169,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce fu
 		apiHandler.AuthFailures = insights.AuthRecorder{Store: a.insights, Logger: a.logger}
 		pruneCtx, stopPruning := context.WithCancel(ctx)
 		var pruning sync.WaitGroup
-		pruning.Go(func() { a.insights.RunPruner(pruneCtx, a.eventsRetention, time.Hour, a.logger) })
+		pruning.Go(func() { a.runPruning(pruneCtx) })
 		defer pruning.Wait()
 		defer stopPruning()
 	}
@@ -197,7 +201,8 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce fu
 }
 
 type serveCmd struct {
-	serverFlags `embed:""`
+	serverFlags       `embed:""`
+	ProvisionLeaseTTL string `name:"provision-lease-ttl" placeholder:"DURATION" help:"How long a replica holds a provisioning key between renewals; a crashed replica's keys are taken over after it (env JUMPGATE_PROVISION_LEASE_TTL; default 2m)."`
 }
 
 func (c *serveCmd) Run(ctx context.Context, m *Main) error {
@@ -221,6 +226,11 @@ func (c *serveCmd) Run(ctx context.Context, m *Main) error {
 	}
 	if a.eventsRetention, err = m.eventsRetention(&c.serverFlags); err != nil {
 		return err
+	}
+	if a.prov != nil {
+		if a.prov.engine.LeaseTTL, err = m.provisionLeaseTTL(c.ProvisionLeaseTTL); err != nil {
+			return err
+		}
 	}
 	var admins []directory.Admin
 	if err := st.View(ctx, func(tx directory.Tx) error {
