@@ -70,6 +70,7 @@ const (
 	ApplicationGroupBind     EventType = "application_group_bind"
 	ApplicationGroupUnbind   EventType = "application_group_unbind"
 	UserActivation           EventType = "user_activation"
+	UserUnlock               EventType = "user_unlock"
 
 	// Authentication.
 	AdminLoginAttempt      EventType = "admin_login_attempt"
@@ -121,6 +122,7 @@ func init() {
 	def(UserSuspend, ServiceDirectory, "a user was suspended")
 	def(UserActivate, ServiceDirectory, "a suspended user was reactivated")
 	def(UserActivation, ServiceDirectory, "a staged user was activated")
+	def(UserUnlock, ServiceDirectory, "an administrator cleared a user's failed sign-ins (sign-in throttling)")
 	def(GroupCreate, ServiceDirectory, "a group was created")
 	def(GroupUpdate, ServiceDirectory, "a group's attributes were changed")
 	def(GroupDelete, ServiceDirectory, "a group was deleted")

@@ -3,11 +3,13 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/auth"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/insights"
 	"github.com/jumpgate-idp/jumpgate/internal/web"
 )
 
@@ -39,5 +41,33 @@ func (h *Handler) createActivationLink(w http.ResponseWriter, r *http.Request, p
 	w.Header().Set("Cache-Control", "no-store")
 	web.WriteJSON(w, http.StatusCreated, ActivationLinkBody{UserID: id, URL: base + "/activate?token=" + url.QueryEscape(link.Token),
 		Token: link.Token, Expires: link.ExpiresAt})
+	return nil
+}
+
+// UnlockBody is the answer of POST /api/v1/users/{id}/unlock.
+type UnlockBody struct {
+	UserID          string `json:"userId"`
+	FailuresCleared int    `json:"failuresCleared"`
+}
+
+// unlockUser forgets the failed sign-ins that throttle the user's account.
+func (h *Handler) unlockUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if h.Users == nil {
+		return directory.Errorf(directory.EUNAVAILABLE, "user sign-in is not configured on this server")
+	}
+	id := r.PathValue("id")
+	n, err := h.Users.Unlock(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if h.Insights != nil {
+		e := insights.Event{EventType: insights.UserUnlock, Service: insights.ServiceDirectory, ClientIP: clientIP(r), Success: true,
+			InitiatedBy: insights.Initiator{Type: "admin", ID: p.Admin.ID, Email: p.Admin.Email},
+			Resource:    &insights.Resource{ID: id, Type: "user"}, Details: map[string]string{"failures_cleared": strconv.Itoa(n)}}
+		if err := h.Insights.Record(r.Context(), e); err != nil {
+			web.Logger(r.Context()).Error("insights: recording user_unlock failed", "err", err)
+		}
+	}
+	web.WriteJSON(w, http.StatusOK, UnlockBody{UserID: id, FailuresCleared: n})
 	return nil
 }

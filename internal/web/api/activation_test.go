@@ -48,3 +48,41 @@ func TestActivationLink(t *testing.T) {
 		t.Fatalf("activate with the link: %v", err)
 	}
 }
+
+func TestUnlockUser(t *testing.T) {
+	e := newEnv(t)
+	if r := e.do("POST", "/api/v1/users/nobody/unlock", e.adminKey, ""); r.status != http.StatusServiceUnavailable {
+		t.Fatalf("without sign-in configured: %d", r.status)
+	}
+	users := &userauth.Service{Store: e.store.(*sqlstore.Store), MaxPerAccount: 2,
+		Hasher: auth.Hasher{Params: auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}}
+	e.handler.Users = users
+	r := e.do("POST", "/api/v1/users", e.adminKey, `{"username":"yan","email":"yan@example.com"}`)
+	var u struct{ ID string }
+	r.decode(t, &u)
+	ctx := context.Background()
+	if err := users.SetPassword(ctx, u.ID, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		_, _ = users.Login(ctx, userauth.LoginRequest{Login: "yan", Password: "not the password"})
+	}
+	if _, err := users.Login(ctx, userauth.LoginRequest{Login: "yan", Password: "a long enough password"}); err == nil {
+		t.Fatal("not locked out")
+	}
+	if r := e.do("POST", "/api/v1/users/"+u.ID+"/unlock", e.roKey, ""); r.status != http.StatusForbidden {
+		t.Fatalf("read-only key: %d", r.status)
+	}
+	if r := e.do("POST", "/api/v1/users/nobody/unlock", e.adminKey, ""); r.status != http.StatusNotFound {
+		t.Fatalf("unknown user: %d", r.status)
+	}
+	var body api.UnlockBody
+	r = e.do("POST", "/api/v1/users/"+u.ID+"/unlock", e.adminKey, "")
+	r.decode(t, &body)
+	if r.status != 200 || body.FailuresCleared < 2 {
+		t.Fatalf("unlock: %d %s", r.status, r.body)
+	}
+	if _, err := users.Login(ctx, userauth.LoginRequest{Login: "yan", Password: "a long enough password"}); err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+}

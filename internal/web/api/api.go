@@ -83,6 +83,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.handle(mux, "POST /api/v1/users/{id}/activate", writeOnly, h.activateUser)
 	h.handle(mux, "GET /api/v1/users/{id}/groups", readOnly, h.userGroups)
 	h.handle(mux, "POST /api/v1/users/{id}/activation-link", writeOnly, h.createActivationLink)
+	h.handle(mux, "POST /api/v1/users/{id}/unlock", writeOnly, h.unlockUser)
 
 	h.handle(mux, "GET /api/v1/groups", readOnly, h.listGroups)
 	h.handle(mux, "POST /api/v1/groups", writeOnly, h.createGroup)
