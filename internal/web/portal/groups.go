@@ -133,8 +133,16 @@ func (h *Handler) groupSave(w http.ResponseWriter, r *http.Request, s *adminauth
 	if err != nil {
 		return err
 	}
-	f := readGroupForm(r)
-	next, err := h.Service.UpdateGroup(ctx, actor(s), g.ID, directory.GroupUpdate{Name: &f.Name, Description: &f.Description})
+	// Only the fields the form sent change.
+	f := groupForm{Name: g.Name, Description: g.Description}
+	var upd directory.GroupUpdate
+	if vs, ok := r.PostForm["name"]; ok && len(vs) > 0 {
+		f.Name, upd.Name = vs[0], &f.Name
+	}
+	if vs, ok := r.PostForm["description"]; ok && len(vs) > 0 {
+		f.Description, upd.Description = vs[0], &f.Description
+	}
+	next, err := h.Service.UpdateGroup(ctx, actor(s), g.ID, upd)
 	if err != nil {
 		if !formError(err) {
 			return err

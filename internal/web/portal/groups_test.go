@@ -67,6 +67,10 @@ func TestGroupCreateEditDelete(t *testing.T) {
 	if g, _ := e.dirGroup(id); g.Name != "R&D" || g.Description != "Research" {
 		t.Fatalf("after save: %+v", g)
 	}
+	b.post("/admin/groups/"+id, url.Values{"description": {"Research and development"}}).wantStatus(t, http.StatusOK)
+	if g, _ := e.dirGroup(id); g.Name != "R&D" || g.Description != "Research and development" {
+		t.Fatalf("after a partial save: %+v", g)
+	}
 	e.mkGroup("Sales")
 	b.post("/admin/groups/"+id, url.Values{"name": {"sales"}, "description": {"kept"}}).wantStatus(t, http.StatusConflict).
 		wantText(t, "already taken", `value="sales"`, "kept")

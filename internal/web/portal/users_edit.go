@@ -99,10 +99,20 @@ func (h *Handler) userSave(w http.ResponseWriter, r *http.Request, s *adminauth.
 	if err != nil {
 		return err
 	}
-	f := readUserForm(r)
-	f.State = string(u.State)
-	upd := directory.UserUpdate{Username: &f.Username, Email: &f.Email, FirstName: &f.FirstName,
-		LastName: &f.LastName, DisplayName: &f.DisplayName, EmployeeID: &f.EmployeeID}
+	// Only the fields the form sent change (a field left out keeps its value).
+	f := formOfUser(u)
+	var upd directory.UserUpdate
+	set := func(name string, val *string, dst **string) {
+		if vs := r.PostForm[name]; len(vs) > 0 {
+			*val, *dst = vs[0], val
+		}
+	}
+	set("username", &f.Username, &upd.Username)
+	set("email", &f.Email, &upd.Email)
+	set("firstname", &f.FirstName, &upd.FirstName)
+	set("lastname", &f.LastName, &upd.LastName)
+	set("displayName", &f.DisplayName, &upd.DisplayName)
+	set("employeeIdentifier", &f.EmployeeID, &upd.EmployeeID)
 	next, err := h.Service.UpdateUser(ctx, actor(s), u.ID, upd)
 	if err != nil {
 		if !formError(err) {

@@ -113,6 +113,12 @@ func TestUserEditSuspendActivateAndLink(t *testing.T) {
 	if got.Email != "dana.scully@example.com" || got.FirstName != "Dana K." || got.DisplayName != "Agent Scully" || got.EmployeeID != "E-42" {
 		t.Fatalf("after save: %+v", got)
 	}
+	// A field the form leaves out keeps its value.
+	b.post("/admin/users/"+u.ID, url.Values{"lastname": {"Scully-Mulder"}}).wantStatus(t, http.StatusOK).wantText(t, "User dana saved.")
+	got, _ = e.dirUser(u.ID)
+	if got.LastName != "Scully-Mulder" || got.Email != "dana.scully@example.com" || got.DisplayName != "Agent Scully" {
+		t.Fatalf("after a partial save: %+v", got)
+	}
 	// A refused edit keeps what was typed and changes nothing.
 	e.mkUser("fox", "Fox", "Mulder")
 	bad := url.Values{"username": {"fox"}, "email": {"x@example.com"}, "firstname": {"Typed"}}
