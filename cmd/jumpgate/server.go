@@ -39,6 +39,7 @@ type serverFlags struct {
 	ShutdownTimeout string `name:"shutdown-timeout" placeholder:"DURATION" help:"Graceful shutdown wait (env JUMPGATE_SHUTDOWN_TIMEOUT; default 15s)."`
 	TLSCert         string `name:"tls-cert" placeholder:"FILE" help:"PEM certificate (chain): serve HTTPS with --tls-key and send HSTS (env JUMPGATE_TLS_CERT)."`
 	TLSKey          string `name:"tls-key" placeholder:"FILE" help:"PEM private key of --tls-cert (env JUMPGATE_TLS_KEY)."`
+	TrustedProxies  string `name:"trusted-proxies" placeholder:"CIDRS" help:"Load balancers whose X-Forwarded-For is believed, comma-separated IPs or CIDRs (env JUMPGATE_TRUSTED_PROXIES)."`
 	EventsRetention string `name:"events-retention" placeholder:"DURATION" help:"How long Directory Insights events are kept, e.g. 2160h (env JUMPGATE_EVENTS_RETENTION; default 90 days)."`
 }
 
@@ -65,6 +66,7 @@ func (f *serverFlags) values() map[string]string {
 		"config": f.Config, "db": f.DB, "addr": f.Addr, "base-url": f.BaseURL, "master-key": f.MasterKey,
 		"master-key-file": f.MasterKeyFile, "data-dir": f.DataDir, "log-level": f.LogLevel, "log-format": f.LogFormat,
 		"shutdown-timeout": f.ShutdownTimeout, "tls-cert": f.TLSCert, "tls-key": f.TLSKey,
+		"trusted-proxies": f.TrustedProxies,
 	} {
 		if v != "" {
 			out[k] = v
@@ -161,7 +163,11 @@ func insightsCursorKey(masterKey []byte) []byte {
 
 // serve listens on cfg.Addr and answers until ctx is done.
 func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce func(url string)) error {
-	srv := web.NewServer(web.Options{Logger: a.logger, Ping: a.store.Ping, ShutdownTimeout: cfg.ShutdownTimeout, Now: m.Now,
+	proxies, err := cfg.TrustedProxyPrefixes()
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	srv := web.NewServer(web.Options{TrustedProxies: proxies, Logger: a.logger, Ping: a.store.Ping, ShutdownTimeout: cfg.ShutdownTimeout, Now: m.Now,
 		TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey})
 	apiHandler := &api.Handler{Store: a.store, Service: a.service, Auth: &auth.Authenticator{Store: a.store, Now: m.Now}}
 	if a.insights != nil {

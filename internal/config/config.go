@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"sort"
 	"strings"
@@ -32,6 +33,7 @@ type Config struct {
 	SMTPTLS         string        // none, starttls or tls
 	TLSCert         string        // PEM certificate chain file; with TLSKey, serve HTTPS
 	TLSKey          string        // PEM private key file of TLSCert
+	TrustedProxies  string        // comma-separated IPs or CIDRs of load balancers whose X-Forwarded-For is believed
 }
 
 // Setting describes one setting: its name (also the key in a config file),
@@ -95,6 +97,7 @@ var Settings = []Setting{
 	},
 	setting("tls-cert", "", "PEM certificate (chain) file: serve HTTPS with --tls-key, and send HSTS", func(c *Config) *string { return &c.TLSCert }),
 	setting("tls-key", "", "PEM private key file of --tls-cert", func(c *Config) *string { return &c.TLSKey }),
+	setting("trusted-proxies", "", "comma-separated IPs or CIDRs of the load balancers in front of Jumpgate; their X-Forwarded-For gives the client address (for throttling, rate limits and events)", func(c *Config) *string { return &c.TrustedProxies }),
 	setting("smtp-host", "", "SMTP server for notification mail (import results); none keeps mail in the outbox (GET /api/v1/outbox)", func(c *Config) *string { return &c.SMTPHost }),
 	setting("smtp-port", "587", "port of the SMTP server", func(c *Config) *string { return &c.SMTPPort }),
 	setting("smtp-username", "", "SMTP user name; none sends without authentication", func(c *Config) *string { return &c.SMTPUsername }),
@@ -261,4 +264,26 @@ func (c Config) PublicURL(bound net.Addr) string {
 		host = "localhost"
 	}
 	return scheme + net.JoinHostPort(host, port)
+}
+
+// TrustedProxyPrefixes parses TrustedProxies: IP addresses (as /32 or /128)
+// and CIDR prefixes, comma-separated.
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

@@ -164,3 +164,25 @@ func TestEveryEnvNameIsDerived(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c := config.Default()
+	c.TrustedProxies = " 10.0.0.0/8, 192.0.2.1 ,2001:db8::/32,::ffff:198.51.100.1"
+	ps, err := c.TrustedProxyPrefixes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.0.2.1/32", "2001:db8::/32", "198.51.100.1/32"}
+	if len(ps) != len(want) {
+		t.Fatalf("prefixes %v", ps)
+	}
+	for i, p := range ps {
+		if p.String() != want[i] {
+			t.Errorf("prefix %d = %s, want %s", i, p, want[i])
+		}
+	}
+	c.TrustedProxies = "10.0.0.0/8,proxy.example"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--trusted-proxies") || !strings.Contains(err.Error(), "proxy.example") {
+		t.Fatalf("validate: %v", err)
+	}
+}

@@ -128,6 +128,12 @@ var checks = []check{
 		}
 		return ""
 	}},
+	{"trusted-proxies", func(c *Config) string {
+		if _, err := c.TrustedProxyPrefixes(); err != nil {
+			return err.Error()
+		}
+		return ""
+	}},
 	{"shutdown-timeout", func(c *Config) string {
 		if c.ShutdownTimeout <= 0 {
 			return "must be positive"

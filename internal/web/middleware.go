@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
@@ -123,6 +126,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if !saneRequestID(id) {
 			id = s.newRequestID()
 		}
+		peer := r.RemoteAddr
+		if client, ok := s.forwardedClient(r); ok {
+			r.RemoteAddr = client
+		}
 		ri := &requestInfo{id: id, logger: s.logger.With("request_id", id)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey, ri))
 		h := w.Header()
@@ -153,7 +160,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			ri.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
 				slog.Int("status", sw.code()), slog.Int64("bytes", sw.bytes),
-				slog.Duration("duration", elapsed), slog.String("remote", r.RemoteAddr))
+				slog.Duration("duration", elapsed), slog.String("remote", r.RemoteAddr), slog.String("peer", peer))
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -170,4 +177,46 @@ func capturePattern(mux *http.ServeMux) http.Handler {
 		}()
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// forwardedClient returns the client's address ("ip:0") for a request that
+// came through a trusted proxy: the right-most X-Forwarded-For entry that is
+// not a trusted proxy (entries left of it could be forged by the client).
+// ok is false when the peer is not trusted or the header names no client.
+func (s *Server) forwardedClient(r *http.Request) (string, bool) {
+	if len(s.trustedProxies) == 0 {
+		return "", false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return "", false
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(peer) {
+		return "", false
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return "", false
+		}
+		if !s.trusted(a.Unmap()) {
+			return net.JoinHostPort(a.Unmap().String(), "0"), true
+		}
+	}
+	return "", false
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.trustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

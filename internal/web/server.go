@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,11 @@ type Options struct {
 	// TLSCertFile and TLSKeyFile, when both set, make Serve answer HTTPS
 	// (TLS 1.2 or later) and every answer carry Strict-Transport-Security.
 	TLSCertFile, TLSKeyFile string
+	// TrustedProxies are the load balancers in front of the server: for a
+	// request from one of them, the client is the right-most address of
+	// X-Forwarded-For that is not itself a trusted proxy. Empty trusts no
+	// proxy header.
+	TrustedProxies []netip.Prefix
 }
 
 // HSTS is the Strict-Transport-Security value sent over TLS: two years,
@@ -52,6 +58,7 @@ type Server struct {
 	mux             *http.ServeMux
 	metrics         *metrics
 	tlsCert, tlsKey string
+	trustedProxies  []netip.Prefix
 }
 
 // NewServer returns a server with the operational endpoints mounted.
@@ -60,6 +67,7 @@ func NewServer(o Options) *Server {
 		logger: o.Logger, ping: o.Ping, readyTimeout: o.ReadyTimeout, shutdownTimeout: o.ShutdownTimeout,
 		now: o.Now, newRequestID: o.NewRequestID, mux: http.NewServeMux(), metrics: newMetrics(),
 	}
+	s.trustedProxies = o.TrustedProxies
 	if o.TLSCertFile != "" && o.TLSKeyFile != "" {
 		s.tlsCert, s.tlsKey = o.TLSCertFile, o.TLSKeyFile
 	}
