@@ -6,8 +6,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -122,8 +124,27 @@ func unavailable(err error) bool {
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
-	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err)
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, sql.ErrConnDone) ||
+		// The server's socket closed under a query or a transaction.
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	// Some layers flatten the cause into text.
+	msg := err.Error()
+	for _, s := range lostConnection {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
+
+// lostConnection are texts of connection failures whose error types were
+// lost on the way.
+var lostConnection = []string{"connection refused", "connection reset by peer", "broken pipe",
+	"server closed the connection", "conn closed", "unexpected EOF", "failed to connect to", "no route to host"}
 
 // retryable reports whether a PostgreSQL transaction failed for a reason
 // that running it again may cure: a serialization failure or a deadlock.
