@@ -215,7 +215,8 @@ func TestGroupPagesRefuseForgedReadOnlyAndUnknown(t *testing.T) {
 
 	ro := e.signedIn(directory.RoleReadOnly)
 	for _, path := range []string{"/admin/groups", "/admin/groups/" + g.ID, "/admin/groups/" + g.ID + "/users?find=sam", "/admin/groups/" + g.ID + "/apps"} {
-		ro.get(path).wantStatus(t, http.StatusOK).wantText(t, "Stable")
+		ro.get(path).wantStatus(t, http.StatusOK).wantText(t, "Stable").
+			absent(t, "+ New group", "Save group", "Delete group", "Add users", `<button type="submit">save</button>`)
 	}
 	ro.post("/admin/groups", url.Values{"name": {"Read only"}}).wantStatus(t, http.StatusForbidden)
 	ro.post("/admin/groups/"+g.ID, url.Values{"name": {"Renamed"}}).wantStatus(t, http.StatusForbidden)
