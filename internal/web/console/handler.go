@@ -141,11 +141,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := directory.ErrorCode(err)
 	status := web.Status(code)
 	msg := directory.ErrorMessage(err)
+	title := "Something went wrong"
 	if status >= 500 {
 		h.log().ErrorContext(r.Context(), "console failed", "request_id", web.RequestID(r.Context()), "err", err)
 		msg = "Something went wrong. Try again later; if it keeps failing, give the request ID below to your administrator."
 	}
-	h.render(w, r, status, "message", view{Title: "Something went wrong", Error: msg, Narrow: true})
+	if status == http.StatusServiceUnavailable {
+		title = "Temporarily unavailable"
+		msg = "This page cannot be shown right now. Try again in a moment; if it keeps failing, give the request ID below to your administrator."
+		w.Header().Set("Retry-After", "5")
+	}
+	h.render(w, r, status, "message", view{Title: title, Error: msg, Narrow: true})
 }
 
 // session returns the signed-in user's session, or nil after redirecting

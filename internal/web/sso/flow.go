@@ -72,8 +72,15 @@ func (h *Handler) refuseRequest(w http.ResponseWriter, r *http.Request, app *App
 	h.internal(w, r, err)
 }
 
+// internal answers a failure of Jumpgate itself: 503 when a dependency
+// (the database) cannot be reached now, else 500.
 func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {
 	h.log().ErrorContext(r.Context(), "sso failed", "request_id", requestID(r), "err", err)
+	if directory.ErrorCode(err) == directory.EUNAVAILABLE {
+		w.Header().Set("Retry-After", "5")
+		writePage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The sign-in cannot be completed right now. Try again in a moment; if it keeps failing, give the request ID below to your administrator.")
+		return
+	}
 	writePage(w, r, http.StatusInternalServerError, "Something went wrong", "The sign-in could not be completed. Try again later; if it keeps failing, give the request ID below to your administrator.")
 }
 
