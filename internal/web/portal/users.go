@@ -2,7 +2,10 @@ package portal
 
 import (
 	"context"
+	"html/template"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -102,9 +105,45 @@ func userRows(us []directory.User) []userRow {
 type userListData struct {
 	Q, State string
 	States   []directory.UserState
-	Rows     []userRow
-	Page     pager
+	// Sort is the column the list is ordered by ("" for username) and
+	// Order "desc" or "".
+	Sort, Order string
+	Rows        []userRow
+	Page        pager
 }
+
+// SortLink is the query of a column header: sorted by the column,
+// ascending unless the list is sorted by it ascending already.
+func (d *userListData) SortLink(col string) template.URL {
+	q := url.Values{}
+	for k, v := range map[string]string{"q": d.Q, "state": d.State, "sort": col} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if d.sortedBy(col) && d.Order != "desc" {
+		q.Set("order", "desc")
+	}
+	return template.URL("?" + q.Encode())
+}
+
+// AriaSort is the aria-sort value of a column header.
+func (d *userListData) AriaSort(col string) string {
+	switch {
+	case !d.sortedBy(col):
+		return "none"
+	case d.Order == "desc":
+		return "descending"
+	}
+	return "ascending"
+}
+
+func (d *userListData) sortedBy(col string) bool {
+	return d.Sort == col || (d.Sort == "" && col == string(directory.SortUsername))
+}
+
+// userSorts are the columns the users list can be sorted by.
+var userSorts = []directory.UserSort{directory.SortUsername, directory.SortEmail, directory.SortLastName, directory.SortCreated}
 
 var userStates = []directory.UserState{directory.UserActivated, directory.UserStaged, directory.UserSuspended}
 
@@ -122,7 +161,14 @@ func (h *Handler) userList(w http.ResponseWriter, r *http.Request, s *adminauth.
 	if state != "" && !state.Valid() {
 		return badParam("state", "must be one of staged, activated, suspended")
 	}
-	f := directory.UserFilter{Search: q, State: state, Offset: offset, Limit: directory.DefaultPageSize}
+	sort, order := directory.UserSort(r.URL.Query().Get("sort")), r.URL.Query().Get("order")
+	if sort != "" && !slices.Contains(userSorts, sort) {
+		return badParam("sort", "must be one of username, email, lastname, created")
+	}
+	if order != "" && order != "asc" && order != "desc" {
+		return badParam("order", "must be asc or desc")
+	}
+	f := directory.UserFilter{Search: q, State: state, Sort: sort, Desc: order == "desc", Offset: offset, Limit: directory.DefaultPageSize}
 	var users []directory.User
 	var total int
 	err = h.Store.View(ctx, func(tx directory.Tx) error {
@@ -133,8 +179,11 @@ func (h *Handler) userList(w http.ResponseWriter, r *http.Request, s *adminauth.
 	if err != nil {
 		return err
 	}
-	d := &userListData{Q: q, State: string(state), States: userStates, Rows: userRows(users),
+	d := &userListData{Q: q, State: string(state), States: userStates, Sort: string(sort), Rows: userRows(users),
 		Page: newPager(total, offset, f.Limit, len(users))}
+	if f.Desc {
+		d.Order = "desc"
+	}
 	h.render(w, r, http.StatusOK, "users", &view{Title: "Users", Section: "users", Session: s, Data: d})
 	return nil
 }

@@ -39,6 +39,19 @@ func TestUsersListSearchAndPaging(t *testing.T) {
 		t.Fatalf("next link %q loses the search", next)
 	}
 
+	// Column headers sort, and a second click reverses; paging keeps the order.
+	p = b.get("/admin/users?sort=email&order=desc").wantStatus(t, http.StatusOK).
+		wantText(t, `aria-sort="descending"><a href="/admin/users?sort=email">E-mail</a>`, `aria-sort="none"><a href="/admin/users?sort=username">`)
+	if i, j := strings.Index(p.Body, "zed@example.com"), strings.Index(p.Body, "user054@example.com"); i < 0 || j < 0 || i > j {
+		t.Fatalf("sorted by e-mail descending: zed at %d, user054 at %d", i, j)
+	}
+	if next := p.pagerLink("next"); !strings.Contains(next, "sort=email") || !strings.Contains(next, "order=desc") {
+		t.Fatalf("next link %q loses the order", next)
+	}
+	b.get("/admin/users?q=user05&sort=email").wantText(t, `aria-sort="ascending"><a href="/admin/users?order=desc&q=user05&sort=email">E-mail</a>`)
+	b.get("/admin/users?sort=password").wantStatus(t, http.StatusBadRequest)
+	b.get("/admin/users?order=sideways").wantStatus(t, http.StatusBadRequest)
+
 	// The state filter and badge.
 	if _, err := e.Service.SuspendUser(ctx, directory.SystemActor, zed.ID); err != nil {
 		t.Fatal(err)
