@@ -56,8 +56,12 @@ func TestUsersListSearchAndPaging(t *testing.T) {
 	if _, err := e.Service.SuspendUser(ctx, directory.SystemActor, zed.ID); err != nil {
 		t.Fatal(err)
 	}
+	p = b.get("/admin/users?q=zed").wantText(t, `<strong aria-current="true">any</strong>`)
+	if !strings.Contains(p.Body, `<a href="/admin/users?q=zed&amp;state=suspended">suspended</a>`) {
+		t.Fatalf("no state filter link keeping the search:\n%s", p.Body)
+	}
 	b.get("/admin/users?state=suspended").wantStatus(t, http.StatusOK).
-		wantText(t, "1–1 of 1", `<span class="badge suspended">suspended</span>`).absent(t, "user001")
+		wantText(t, "1–1 of 1", `<span class="badge suspended">suspended</span>`, `<strong aria-current="true">suspended</strong>`).absent(t, "user001")
 
 	// Malformed parameters are 400.
 	b.get("/admin/users?offset=-1").wantStatus(t, http.StatusBadRequest)
