@@ -36,7 +36,7 @@ func TestIdMConfigureBadTokenSavesNothing(t *testing.T) {
 	}
 	// The refused attempt is in Directory Insights.
 	q.b.get("/admin/insights?event_type=idm_integration_activate").wantStatus(t, http.StatusOK).
-		wantText(t, "1 event matches", "failure", "HTTP 401", "admin "+q.adminID())
+		wantText(t, "1 event matches", "failure", "HTTP 401", "admin-admin@example.com")
 
 	// A base URL that answers nothing is the base URL's fault.
 	p = q.b.post(tab+"/activate", url.Values{"baseUrl": {"http://127.0.0.1:1/scim"}, "token": {q.token}})
