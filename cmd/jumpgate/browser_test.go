@@ -27,7 +27,7 @@ func browserDemo(t *testing.T) (*demoRun, string) {
 // adminSignIn signs the tab in to the admin portal as the demo admin.
 func (c *chrome) adminSignIn(r *demoRun, password string) {
 	c.t.Helper()
-	c.do("open the admin portal", chromedp.Navigate(r.url+"/admin/login?next=/admin/apps"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	c.do("open the admin portal", chromedp.Navigate(r.url+"/admin"), chromedp.WaitVisible(chromedp.CSS("#email")))
 	c.do("type the admin login",
 		chromedp.SendKeys(chromedp.CSS("#email"), DemoAdminEmail),
 		chromedp.SendKeys(chromedp.CSS("#password"), password))
@@ -226,4 +226,47 @@ func TestBrowserIdentityManagement(t *testing.T) {
 		t.Fatalf("Dana's creation is not listed: %s", c.text(`table[aria-describedby="events-heading"]`))
 	}
 	c.shot("07-insights-filtered")
+}
+
+// TestBrowserUsersAndGroups follows steps 2 and 3 of the demo's
+// walk-through in the portal: Bob is added to Quip Users from the group's
+// page and appears in quipsim; Carol is suspended from her page and is
+// deactivated in quipsim. The group's Applications tab shows the binding.
+func TestBrowserUsersAndGroups(t *testing.T) {
+	r, pw := browserDemo(t)
+	c := newChrome(t)
+	c.adminSignIn(r, pw)
+	c.do("users list", chromedp.WaitVisible(chromedp.CSS("main table")))
+	c.wantText("main table", "alice", "bob", "carol")
+	c.shot("01-users")
+
+	// Step 2: add Bob to Quip Users.
+	c.do("open User Groups", chromedp.Click(chromedp.CSS(`nav a[href="/admin/groups"]`)), chromedp.WaitVisible(chromedp.CSS("#groups")),
+		chromedp.Click(xp(`//table[@id="groups"]//a[normalize-space()="Quip Users"]`)),
+		chromedp.WaitVisible(xp(`//nav[@class="tabs"]/a[starts-with(normalize-space(), "Users")]`)),
+		chromedp.Click(xp(`//nav[@class="tabs"]/a[starts-with(normalize-space(), "Users")]`)), chromedp.WaitVisible(chromedp.CSS("#find")))
+	c.do("find Bob", chromedp.SendKeys(chromedp.CSS("#find"), "bob"), chromedp.Submit(chromedp.CSS("#find")), c.waitURL("find=bob"),
+		chromedp.WaitVisible(chromedp.CSS(`input[aria-label="Add bob"]`)))
+	c.do("add Bob", chromedp.Click(chromedp.CSS(`input[aria-label="Add bob"]`)), chromedp.Click(xp(`//button[normalize-space()="Add selected"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#notice")))
+	c.wantText("#members", "bob")
+	c.shot("02-group-members")
+	demoWaitFor(t, "Bob in quipsim", func() bool { u, ok := r.quipUsers(t)["bob@acme.test"]; return ok && u.Active })
+
+	c.do("the group's Applications tab", chromedp.Click(xp(`//nav[@class="tabs"]/a[normalize-space()="Applications"]`)),
+		chromedp.WaitVisible(xp(`//tr[td[contains(., "Quip")]]//input[@type="checkbox"]`)))
+	checked, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](`document.evaluate('//tr[td[contains(., "Quip")]]//input[@type="checkbox"]', document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue.checked`))
+	if err != nil || !checked {
+		t.Fatalf("Quip is not checked on Quip Users' Applications tab: %v %v", checked, err)
+	}
+	c.shot("03-group-applications")
+
+	// Step 3: suspend Carol.
+	c.do("find Carol", chromedp.Click(chromedp.CSS(`nav a[href="/admin/users"]`)), chromedp.WaitVisible(chromedp.CSS("#q")),
+		chromedp.SendKeys(chromedp.CSS("#q"), "carol"), chromedp.Submit(chromedp.CSS("#q")), c.waitURL("q=carol"),
+		chromedp.Click(xp(`//main//table//a[normalize-space()="carol"]`)), chromedp.WaitVisible(chromedp.CSS("#user-state")))
+	c.do("suspend Carol", chromedp.Click(xp(`//button[normalize-space()="Suspend"]`)), chromedp.WaitVisible(chromedp.CSS("#notice")))
+	c.wantText("#user-state", "suspended")
+	c.shot("04-user-suspended")
+	demoWaitFor(t, "Carol deactivated in quipsim", func() bool { u, ok := r.quipUsers(t)["carol@acme.test"]; return ok && !u.Active })
 }
