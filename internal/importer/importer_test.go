@@ -138,6 +138,38 @@ func (e *env) seed(from, n int) []string {
 	return ids
 }
 
+// seedMany creates n users in the app with several requests at once (the
+// app commits concurrent writes together), so their order in the app is
+// not their index order.
+func (e *env) seedMany(n int) {
+	e.t.Helper()
+	const workers = 8
+	errs := make(chan error, workers)
+	next := make(chan int)
+	for range workers {
+		go func() {
+			var err error
+			for i := range next {
+				if err == nil {
+					_, err = e.quip.CreateUser(e.ctx, connector.User{UserName: fmt.Sprintf("u%05d@acme.test", i), Email: fmt.Sprintf("U%05d@acme.test", i),
+						GivenName: "Given", FamilyName: fmt.Sprintf("Family%d", i), DisplayName: fmt.Sprintf("User %d", i),
+						EmployeeID: fmt.Sprintf("E%d", i), Active: true})
+				}
+			}
+			errs <- err
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		if err := <-errs; err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
 func (e *env) countUsers() int {
 	e.t.Helper()
 	n := 0

@@ -23,9 +23,6 @@ const (
 	JobFailed   = "failed"
 )
 
-// chunk is how many users a worker imports between progress saves.
-const chunk = 25
-
 // Failure is one user a job could not import.
 type Failure struct {
 	ID     string `json:"id"`
@@ -224,18 +221,12 @@ func (im *Importer) runJob(ctx context.Context, id string) error {
 		return im.finish(ctx, j, admin, app, JobFailed, err.Error())
 	}
 	for j.Done < j.Total {
-		end := min(j.Done+chunk, j.Total)
-		for _, rid := range j.ids[j.Done:end] {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			ru, err := getUser(ctx, conn, rid)
-			var r UserResult
-			if err != nil {
-				r = failed(UserResult{ID: rid}, err)
-			} else {
-				r = im.importOne(ctx, admin, j.AppID, *ru)
-			}
+		end := min(j.Done+batchSize, j.Total)
+		results, err := im.jobBatch(ctx, j, conn, admin)
+		if err != nil {
+			return err
+		}
+		for k, r := range results {
 			switch r.Outcome {
 			case OutcomeCreated:
 				j.Created++
@@ -244,7 +235,7 @@ func (im *Importer) runJob(ctx context.Context, id string) error {
 				j.Skipped++
 			default:
 				j.Failed++
-				j.Failures = append(j.Failures, Failure{ID: rid, Email: r.Email, Reason: r.Reason})
+				j.Failures = append(j.Failures, Failure{ID: j.ids[j.Done+k], Email: r.Email, Reason: r.Reason})
 			}
 		}
 		j.Done = end
@@ -253,6 +244,49 @@ func (im *Importer) runJob(ctx context.Context, id string) error {
 		}
 	}
 	return im.finish(ctx, j, admin, app, JobComplete, "")
+}
+
+// jobBatch reads the job's next batch of users from the app, one by one,
+// and imports them together; one result per id, in order. A stop (ctx)
+// returns its error and no results, so the batch is worked again on resume.
+func (im *Importer) jobBatch(ctx context.Context, j *Job, conn connector.Connector, admin directory.Actor) ([]UserResult, error) {
+	ids := j.ids[j.Done:min(j.Done+batchSize, j.Total)]
+	results := make([]UserResult, len(ids))
+	fetched := make([]connector.RemoteUser, 0, len(ids))
+	at := make([]int, 0, len(ids))
+	renewed := im.now()
+	for k, rid := range ids {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if im.now().Sub(renewed) > leaseTTL/4 { // a slow app (Retry-After): keep the lease
+			if err := im.renew(ctx, j.ID); err != nil {
+				return nil, err
+			}
+			renewed = im.now()
+		}
+		ru, err := getUser(ctx, conn, rid)
+		if err != nil {
+			results[k] = failed(UserResult{ID: rid}, err)
+			continue
+		}
+		fetched, at = append(fetched, *ru), append(at, k)
+	}
+	for n, r := range im.importUsers(ctx, admin, j.AppID, fetched) {
+		results[at[n]] = r
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// renew extends the lease of a job this worker holds.
+func (im *Importer) renew(ctx context.Context, id string) error {
+	return im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE import_jobs SET lease_until = ? WHERE id = ?`, im.now().Add(leaseTTL).UnixMilli(), id)
+		return err
+	})
 }
 
 // maxRetryWait caps how long a job waits before trying a user again.

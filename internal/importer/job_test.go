@@ -13,11 +13,11 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore/sqltest"
 )
 
-const jobUsers = 1500
+const jobUsers = 5000
 
 func TestJobProgressResumeAndMail(t *testing.T) {
 	e := newEnv(t)
-	e.seed(0, jobUsers)
+	e.seedMany(jobUsers)
 	e.activate()
 	smtpd, sender := startSMTP(t)
 	e.im.Mailer = sender
@@ -70,7 +70,7 @@ func TestJobProgressResumeAndMail(t *testing.T) {
 		t.Fatalf("links: %d of %d", len(j.Links), j.Created)
 	}
 	msgs := smtpd.received()
-	if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0] != "boss@acme.test" || !strings.Contains(msgs[0].Data, "1500 users") ||
+	if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0] != "boss@acme.test" || !strings.Contains(msgs[0].Data, "5000 users") ||
 		!strings.Contains(msgs[0].Data, "Created: "+strconv.Itoa(j.Created)) {
 		t.Fatalf("mail: %+v", msgs)
 	}

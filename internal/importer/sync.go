@@ -55,9 +55,10 @@ func (im *Importer) Import(ctx context.Context, admin directory.Actor, appID str
 	}
 	im.event(ctx, insights.ImportStart, admin, app, true, "", map[string]string{"total": fmt.Sprint(len(chosen))})
 	res := &Result{Users: make([]UserResult, 0, len(chosen))}
-	for _, u := range chosen {
-		r := im.importOne(ctx, admin, appID, u)
-		res.add(r)
+	for start := 0; start < len(chosen); start += batchSize {
+		for _, r := range im.importUsers(ctx, admin, appID, chosen[start:min(start+batchSize, len(chosen))]) {
+			res.add(r)
+		}
 	}
 	im.event(ctx, insights.ImportComplete, admin, app, true, "", map[string]string{"total": fmt.Sprint(len(chosen)),
 		"created": fmt.Sprint(res.Created), "skipped": fmt.Sprint(res.Skipped), "failed": fmt.Sprint(res.Failed)})

@@ -13,6 +13,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/connector"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
+	"github.com/jumpgate-idp/jumpgate/internal/userauth"
 )
 
 // Per-user outcomes.
@@ -38,38 +39,36 @@ type UserResult struct {
 }
 
 // mapUser computes the directory user for an application user; the username
-// and employee identifier are checked against the directory in tx.
-func mapUser(ctx context.Context, tx *sqlstore.Tx, ru connector.RemoteUser) (directory.User, error) {
-	u := directory.User{Email: ru.Email, Username: ru.UserName, FirstName: ru.GivenName, LastName: ru.FamilyName,
-		DisplayName: ru.DisplayName, EmployeeID: ru.ExternalID, State: directory.UserActivated}
-	u.Normalize()
+// and employee identifier are checked with n.
+func mapUser(n *names, ru connector.RemoteUser) (directory.User, error) {
+	u := asUser(ru)
 	if u.Email == "" || !directory.ValidEmail(u.Email) {
 		return u, fmt.Errorf("no valid e-mail address")
 	}
-	probe := u
-	if err := probe.Validate(); err != nil || taken(ctx, tx, u.Username) {
-		u.Username = uniqueUsername(ctx, tx, u.Email)
+	if !ownUsername(u) || n.usernameTaken(u.Username) {
+		u.Username = uniqueUsername(n, u.Email)
 	}
-	if u.EmployeeID != "" {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE employee_id = ?`, u.EmployeeID).Scan(&n); err != nil || n > 0 {
-			u.EmployeeID = ""
-		}
+	if u.EmployeeID != "" && n.employeeTaken(u.EmployeeID) {
+		u.EmployeeID = ""
 	}
 	return u, nil
 }
 
-func taken(ctx context.Context, tx *sqlstore.Tx, username string) bool {
-	if username == "" {
-		return true
-	}
-	_, err := tx.GetUserByUsername(ctx, username)
-	return err == nil || directory.ErrorCode(err) != directory.ENOTFOUND
+// asUser is the application user as a directory user, as given.
+func asUser(ru connector.RemoteUser) directory.User {
+	u := directory.User{Email: ru.Email, Username: ru.UserName, FirstName: ru.GivenName, LastName: ru.FamilyName,
+		DisplayName: ru.DisplayName, EmployeeID: ru.ExternalID, State: directory.UserActivated}
+	u.Normalize()
+	return u
 }
 
-// uniqueUsername derives a free username from the email's local part.
-func uniqueUsername(ctx context.Context, tx *sqlstore.Tx, email string) string {
-	local := email[:strings.LastIndexByte(email, '@')]
+// ownUsername reports whether u may keep the application's username (if
+// free): only when u as a whole is valid.
+func ownUsername(u directory.User) bool { return u.Validate() == nil }
+
+// usernameBase is the username derived from an e-mail address's local part.
+func usernameBase(email string) string {
+	local := email[:max(strings.LastIndexByte(email, '@'), 0)]
 	var b strings.Builder
 	for _, r := range local {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-+", r) {
@@ -83,12 +82,18 @@ func uniqueUsername(ctx context.Context, tx *sqlstore.Tx, email string) string {
 	if len(base) > 100 {
 		base = base[:100]
 	}
-	if !taken(ctx, tx, base) {
+	return base
+}
+
+// uniqueUsername derives a free username from the email's local part.
+func uniqueUsername(n *names, email string) string {
+	base := usernameBase(email)
+	if !n.usernameTaken(base) {
 		return base
 	}
 	for i := 2; ; i++ {
 		c := base + strconv.Itoa(i)
-		if !taken(ctx, tx, c) {
+		if !n.usernameTaken(c) {
 			return c
 		}
 	}
@@ -112,7 +117,7 @@ func (im *Importer) importOne(ctx context.Context, actor directory.Actor, appID 
 				return err
 			}
 		}
-		u, mapErr = mapUser(ctx, tx, ru)
+		u, mapErr = mapUser(newNames(ctx, tx), ru)
 		return nil
 	})
 	switch {
@@ -134,17 +139,28 @@ func (im *Importer) importOne(ctx context.Context, actor directory.Actor, appID 
 		}
 		return failed(res, err)
 	}
-	res.Outcome, res.UserID, res.Username = OutcomeCreated, created.ID, created.Username
+	var (
+		link    *userauth.ActivationLink
+		linkErr error
+	)
 	if im.Auth != nil {
-		link, err := im.Auth.CreateActivationLink(ctx, created.ID)
-		if err != nil {
-			res.Reason = "user created; activation link failed: " + err.Error()
-		} else {
-			exp := link.ExpiresAt
-			res.ActivationToken, res.ActivationUntil = link.Token, &exp
-			if im.BaseURL != "" {
-				res.ActivationURL = strings.TrimRight(im.BaseURL, "/") + "/activate?token=" + url.QueryEscape(link.Token)
-			}
+		link, linkErr = im.Auth.CreateActivationLink(ctx, created.ID)
+	}
+	return im.createdResult(res, created, link, linkErr)
+}
+
+// createdResult completes the result of a created user with its activation
+// link (none without Auth) or the reason it has none.
+func (im *Importer) createdResult(res UserResult, u *directory.User, link *userauth.ActivationLink, linkErr error) UserResult {
+	res.Outcome, res.UserID, res.Username = OutcomeCreated, u.ID, u.Username
+	switch {
+	case linkErr != nil:
+		res.Reason = "user created; activation link failed: " + linkErr.Error()
+	case link != nil:
+		exp := link.ExpiresAt
+		res.ActivationToken, res.ActivationUntil = link.Token, &exp
+		if im.BaseURL != "" {
+			res.ActivationURL = strings.TrimRight(im.BaseURL, "/") + "/activate?token=" + url.QueryEscape(link.Token)
 		}
 	}
 	f := false // a new user is in no group, hence bound to nothing
@@ -153,15 +169,28 @@ func (im *Importer) importOne(ctx context.Context, actor directory.Actor, appID 
 }
 
 func (im *Importer) skipped(ctx context.Context, res UserResult, u *directory.User, appID string) UserResult {
+	var managed *bool
+	err := im.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
+		m, err := managedUsers(ctx, tx, appID, []string{u.ID})
+		if err == nil {
+			v := m[u.ID]
+			managed = &v
+		}
+		return err
+	})
+	if err != nil {
+		managed = nil
+	}
+	return skippedResult(res, u, managed)
+}
+
+// skippedResult is the result for an existing user; managed is nil when
+// unknown.
+func skippedResult(res UserResult, u *directory.User, managed *bool) UserResult {
 	res.Outcome, res.UserID, res.Username = OutcomeSkipped, u.ID, u.Username
 	res.Reason = "a directory user with this e-mail address exists; it was not changed"
-	var n int
-	err := im.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
-		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM group_members m JOIN app_groups a ON a.group_id = m.group_id
-			WHERE m.user_id = ? AND a.app_id = ?`, u.ID, appID).Scan(&n)
-	})
-	if err == nil {
-		m := n > 0
+	if managed != nil {
+		m := *managed
 		res.Managed = &m
 		if !m {
 			res.Warning = UnmanagedWarning
