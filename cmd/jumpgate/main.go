@@ -64,7 +64,7 @@ func (m *Main) now() time.Time {
 // cli is the command line grammar.
 type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the production server (requires a master key; no demo data)."`
-	Demo    demoCmd    `cmd:"" help:"Run a demo server with a local SQLite database, a first admin and an API key."`
+	Demo    demoCmd    `cmd:"" help:"Run the whole system on one machine: Jumpgate on SQLite, quipsim, demo users, groups and the Quip application connected by SAML and SCIM."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 	Users   usersCmd   `cmd:"" help:"Manage users through the API (--url, --api-key)."`
 	Groups  groupsCmd  `cmd:"" help:"Manage groups and members through the API (--url, --api-key)."`
