@@ -21,6 +21,13 @@ func (s *Store) Effect(ctx context.Context, tx directory.Tx, changes []directory
 		if !ok {
 			continue
 		}
+		if a := e.Application; a != nil && a.Name == "" && a.ID != "" {
+			// An imported user's event names the application it came from.
+			var name, label string
+			if err := stx.QueryRow(ctx, `SELECT template_id, label FROM apps WHERE id = ?`, a.ID).Scan(&name, &label); err == nil {
+				a.Name, a.DisplayLabel = name, label
+			}
+		}
 		if err := s.RecordTx(ctx, stx, e); err != nil {
 			return err
 		}
@@ -79,6 +86,13 @@ func EventForChange(c directory.Change) (Event, bool) {
 			if t == ApplicationGroupUnbind {
 				e.Changes[len(e.Changes)-1] = Change{Field: "group", From: c.RelatedID}
 			}
+		}
+	case "user":
+		e.Resource = &Resource{ID: c.ResourceID, Type: c.ResourceType, Name: c.ResourceName}
+		if t == UserCreate && c.RelatedID != "" {
+			// Imported from an application.
+			e.Application = &Application{ID: c.RelatedID}
+			e.Details = map[string]string{"source": "import"}
 		}
 	default:
 		e.Resource = &Resource{ID: c.ResourceID, Type: c.ResourceType, Name: c.ResourceName}

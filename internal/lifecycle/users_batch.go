@@ -19,6 +19,17 @@ const MaxUsersPerCall = directory.MaxPageSize
 // which user conflicts tries them one at a time. An empty us writes nothing.
 // Not idempotent: each successful call creates new users.
 func (s *Service) CreateUsers(ctx context.Context, actor directory.Actor, us []directory.User) ([]directory.User, error) {
+	return s.createUsers(ctx, actor, "", us)
+}
+
+// ImportUsers is CreateUsers for users imported from the application
+// appID: each creation's change record (and so its Directory Insights
+// event) names the application as well as the admin.
+func (s *Service) ImportUsers(ctx context.Context, actor directory.Actor, appID string, us []directory.User) ([]directory.User, error) {
+	return s.createUsers(ctx, actor, appID, us)
+}
+
+func (s *Service) createUsers(ctx context.Context, actor directory.Actor, appID string, us []directory.User) ([]directory.User, error) {
 	if len(us) == 0 {
 		return nil, nil
 	}
@@ -45,6 +56,7 @@ func (s *Service) CreateUsers(ctx context.Context, actor directory.Actor, us []d
 		changes := make([]directory.Change, len(out))
 		for i := range out {
 			changes[i] = userChange(actor, directory.UserCreated, &out[i], now, directory.DiffUsers(directory.User{}, out[i]))
+			changes[i].RelatedID = appID
 		}
 		return changes, nil
 	})
