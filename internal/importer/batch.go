@@ -46,7 +46,7 @@ func (im *Importer) importUsers(ctx context.Context, actor directory.Actor, appI
 		}
 		return out
 	}
-	created, err := im.Lifecycle.CreateUsers(ctx, actor, p.users)
+	created, err := im.Lifecycle.ImportUsers(ctx, actor, appID, p.users)
 	if err != nil {
 		for _, i := range p.create {
 			p.results[i] = im.importOne(ctx, actor, appID, rus[i])

@@ -283,4 +283,9 @@ func syncImport(t *testing.T, e *env) {
 	if err != nil || len(creates.Events) != 50 || creates.Events[0].InitiatedBy.ID != e.admin.ID {
 		t.Fatalf("user_create events: %d %v", len(creates.Events), err)
 	}
+	for _, ev := range creates.Events {
+		if ev.Application == nil || ev.Application.ID != e.appID || ev.Application.DisplayLabel == "" {
+			t.Fatalf("an imported user's creation event does not name the app: %+v", ev)
+		}
+	}
 }

@@ -128,7 +128,7 @@ func (im *Importer) importOne(ctx context.Context, actor directory.Actor, appID 
 	case mapErr != nil:
 		return failed(res, mapErr)
 	}
-	created, err := im.Lifecycle.CreateUser(ctx, actor, u)
+	made, err := im.Lifecycle.ImportUsers(ctx, actor, appID, []directory.User{u})
 	if err != nil {
 		var ex *directory.User
 		if directory.ErrorCode(err) == directory.ECONFLICT {
@@ -139,6 +139,7 @@ func (im *Importer) importOne(ctx context.Context, actor directory.Actor, appID 
 		}
 		return failed(res, err)
 	}
+	created := &made[0]
 	var (
 		link    *userauth.ActivationLink
 		linkErr error
