@@ -101,9 +101,22 @@ func (c *chrome) failed(what string, err error) {
 	c.t.Fatalf("%s: %v\nat %s\n%s", what, err, loc, body)
 }
 
-// shot saves a full-page screenshot named after the test and step.
+// unlabeledJS lists the form fields of the page that have no label: every
+// input a user can reach must be named for screen readers.
+const unlabeledJS = `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+	.filter(e => e.labels.length === 0 && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby"))
+	.map(e => e.outerHTML.slice(0, 120))`
+
+// shot saves a full-page screenshot named after the test and step, and
+// checks that every form field on the page has a label.
 func (c *chrome) shot(step string) {
 	c.t.Helper()
+	if !strings.HasPrefix(step, "failed-") {
+		if bad, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]string](unlabeledJS)); err == nil && len(bad) > 0 {
+			loc, _ := chromedp.Run(c.ctx, chromedp.Location())
+			c.t.Errorf("%s: form fields without a label at %s: %v", step, loc, bad)
+		}
+	}
 	png, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		c.t.Logf("screenshot %s: %v", step, err)
