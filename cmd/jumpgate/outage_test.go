@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,7 +33,15 @@ func TestServePostgresOutage(t *testing.T) {
 	if key == "" || adminPW == nil {
 		t.Fatalf("admins create printed:\n%s", out)
 	}
-	quip := newSoQuip(t, nil)
+	var kimTries atomic.Int32 // Quip's look-ups of kim
+	quip := newSoQuip(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Query().Get("filter"), "kim@acme.test") {
+				kimTries.Add(1)
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
 	base, logs := server(t, map[string]string{"JUMPGATE_MASTER_KEY": testMasterKey, "JUMPGATE_DB": dsn,
 		"JUMPGATE_PROVISION_LEASE_TTL": "2s"}, "serve", "--addr", "127.0.0.1:0")
 	c := &apiclient.Client{BaseURL: base, APIKey: key}
@@ -68,12 +77,13 @@ func TestServePostgresOutage(t *testing.T) {
 	}
 	soWaitUntil(t, 15*time.Second, "ivy in Quip", func() bool { _, ok := quip.usersByEmail(t)["ivy@acme.test"]; return ok })
 
-	// A change just before the cut, held up in Quip until the database is gone.
-	if err := quip.sim.SetFaults(quipsim.Faults{Latency: 1500 * time.Millisecond}); err != nil {
+	// A change just before the cut: the engine tries it once, Quip fails it,
+	// and Quip keeps failing until the database is back.
+	if err := quip.sim.SetFaults(quipsim.Faults{ErrorRate: 1}); err != nil {
 		t.Fatal(err)
 	}
 	newMember("kim")
-	time.Sleep(500 * time.Millisecond) // the engine takes kim's key and calls Quip
+	soWaitUntil(t, 10*time.Second, "the engine to try kim", func() bool { return kimTries.Load() > 0 })
 	proxy.Cut()
 	cutAt := time.Now()
 
@@ -118,6 +128,9 @@ func TestServePostgresOutage(t *testing.T) {
 		code, _, body = soGet(t, plain, base+"/saml2/"+app.Slug+"?SAMLRequest=x")
 		unavailable("GET /saml2/"+app.Slug, code, body, true)
 		time.Sleep(200 * time.Millisecond)
+	}
+	if _, ok := quip.usersByEmail(t)["kim@acme.test"]; ok {
+		t.Fatal("kim reached Quip while it failed every call")
 	}
 	if err := quip.sim.SetFaults(quipsim.Faults{}); err != nil {
 		t.Fatal(err)
