@@ -383,4 +383,10 @@ func replicaSSO(t *testing.T, a, b *replica, ca, cb *apiclient.Client) {
 	if assertion.Subject == nil || assertion.Subject.NameID == nil || assertion.Subject.NameID.Value != "sam@example.com" {
 		t.Fatalf("assertion subject = %+v", assertion.Subject)
 	}
+	// The request's ID is spent on every replica: replayed to A, it is refused.
+	again := newLBClient()
+	again.use(a)
+	if code, _, body := soGet(t, again.Client, redirect.String()); code != 400 || !strings.Contains(body, "already used") {
+		t.Fatalf("replayed AuthnRequest on A: %d %.300s", code, body)
+	}
 }
