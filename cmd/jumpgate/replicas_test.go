@@ -72,6 +72,7 @@ func TestReplicasSharePostgres(t *testing.T) {
 
 	t.Run("console session", func(t *testing.T) { replicaConsole(t, a, b, ca[0]) })
 	t.Run("SP-initiated SSO", func(t *testing.T) { replicaSSO(t, a, b, ca[0], cb[0]) })
+	t.Run("admin portal session", func(t *testing.T) { replicaPortal(t, pg, a, b) })
 	t.Logf("sign-ins: %v", time.Since(start).Round(time.Millisecond))
 
 	// 300 users in a group bound to Quip, made through both replicas.
@@ -388,5 +389,24 @@ func replicaSSO(t *testing.T, a, b *replica, ca, cb *apiclient.Client) {
 	again.use(a)
 	if code, _, body := soGet(t, again.Client, redirect.String()); code != 400 || !strings.Contains(body, "already used") {
 		t.Fatalf("replayed AuthnRequest on A: %d %.300s", code, body)
+	}
+}
+
+// replicaPortal signs an administrator in to the portal on A and uses the
+// session on B.
+func replicaPortal(t *testing.T, dsn string, a, b *replica) {
+	out := mustRun(t, nil, "admins", "create", "--db", dsn, "--email", "portal@example.com")
+	pw := soPasswordRE.FindStringSubmatch(out)
+	if pw == nil {
+		t.Fatalf("admins create printed no password:\n%s", out)
+	}
+	br := newLBClient()
+	br.use(a)
+	if code, path, body := soPostForm(t, br.Client, publicBase+"/admin/login", url.Values{"email": {"portal@example.com"}, "password": {pw[1]}}); code != 200 || path != "/admin/users" {
+		t.Fatalf("portal sign-in on A: %d %s %.300s", code, path, body)
+	}
+	br.use(b)
+	if code, path, body := soGet(t, br.Client, publicBase+"/admin/users"); code != 200 || path != "/admin/users" || !strings.Contains(body, "ivy") {
+		t.Fatalf("portal on B with A's session: %d %s %.300s", code, path, body)
 	}
 }
