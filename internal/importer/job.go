@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -59,7 +60,42 @@ type Job struct {
 	ids        []string
 }
 
-func (im *Importer) startJob(ctx context.Context, admin directory.Actor, app *directory.App, ids []string) (*Job, error) {
+// jobOrder lists a job's users: first those whose e-mail address is a
+// directory user's already, then the others; skipped counts the first.
+// Those are skipped at once, as the worker would skip them (an existing
+// user is never changed), so a re-run reads them from the app no more.
+func (im *Importer) jobOrder(ctx context.Context, users []connector.RemoteUser) (ids []string, skipped int, err error) {
+	keys := make([]string, 0, len(users))
+	for _, u := range users {
+		if k := strings.ToLower(strings.TrimSpace(u.Email)); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	var existing map[string]directory.User
+	err = im.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		existing, err = usersByEmail(ctx, tx, keys)
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("importer: read emails: %w", err)
+	}
+	ids = make([]string, 0, len(users))
+	var rest []string
+	for _, u := range users {
+		k := strings.ToLower(strings.TrimSpace(u.Email))
+		if _, ok := existing[k]; ok && k != "" {
+			ids = append(ids, u.ID)
+		} else {
+			rest = append(rest, u.ID)
+		}
+	}
+	return append(ids, rest...), len(ids), nil
+}
+
+// startJob saves a new job for ids, the first skipped of which are done
+// (skipped) already.
+func (im *Importer) startJob(ctx context.Context, admin directory.Actor, app *directory.App, ids []string, skipped int) (*Job, error) {
 	email := admin.Email
 	if email == "" {
 		_ = im.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
@@ -74,11 +110,11 @@ func (im *Importer) startJob(ctx context.Context, admin directory.Actor, app *di
 		return nil, err
 	}
 	j := &Job{ID: uuid.Must(uuid.NewV7()).String(), AppID: app.ID, AppLabel: app.Label, AdminID: admin.ID, AdminEmail: email,
-		Total: len(ids), State: JobRunning, StartedAt: im.now(), Failures: []Failure{}}
+		Total: len(ids), Done: skipped, Skipped: skipped, State: JobRunning, StartedAt: im.now(), Failures: []Failure{}}
 	err = im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO import_jobs (id, app_id, app_label, admin_id, admin_email, user_ids, total, state, started_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.ID, j.AppID, j.AppLabel, j.AdminID, j.AdminEmail, string(idsJSON), j.Total, j.State,
-			j.StartedAt.UnixMilli())
+		_, err := tx.Exec(ctx, `INSERT INTO import_jobs (id, app_id, app_label, admin_id, admin_email, user_ids, total, done, skipped,
+			state, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.ID, j.AppID, j.AppLabel, j.AdminID, j.AdminEmail,
+			string(idsJSON), j.Total, j.Done, j.Skipped, j.State, j.StartedAt.UnixMilli())
 		return err
 	})
 	if err != nil {

@@ -2,11 +2,13 @@ package importer_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/importer"
 	"github.com/jumpgate-idp/jumpgate/internal/mail"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
@@ -78,6 +80,9 @@ func TestJobProgressResumeAndMail(t *testing.T) {
 	again, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if again.Job == nil || again.Job.Done != jobUsers || again.Job.Skipped != jobUsers {
+		t.Fatalf("re-run: users in the directory are not skipped at once: %+v", again.Job)
 	}
 	if err := e.im.RunPending(e.ctx); err != nil {
 		t.Fatal(err)
@@ -169,5 +174,46 @@ func TestJobLeasedToOneWorker(t *testing.T) {
 	}
 	if j.State != importer.JobComplete || j.Created != 130 || j.Skipped != 0 || len(j.Links) != 130 || e.countUsers() != 130 {
 		t.Fatalf("job: %+v", j)
+	}
+}
+
+// Users already in the directory are skipped when the job starts; the
+// worker reads only the others from the app.
+func TestJobSkipsExistingAtStart(t *testing.T) {
+	e := newEnv(t)
+	e.seed(0, 130)
+	e.activate()
+	pre := map[string]string{}
+	for i := 0; i < 130; i += 3 {
+		u, err := e.svc.CreateUser(e.ctx, e.admin, directory.User{Username: fmt.Sprintf("pre%d", i), Email: fmt.Sprintf("U%05d@ACME.test", i), FirstName: "Keep"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pre[u.ID] = u.Email
+	}
+	res, err := e.im.Import(e.ctx, e.admin, e.appID, importer.Selection{All: true})
+	if err != nil || res.Job == nil || res.Job.Total != 130 || res.Job.Done != len(pre) || res.Job.Skipped != len(pre) {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if err := e.im.RunPending(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, err := e.im.GetJob(e.ctx, res.Job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != importer.JobComplete || j.Done != 130 || j.Skipped != len(pre) || j.Created != 130-len(pre) || j.Failed != 0 ||
+		len(j.Links) != j.Created || e.countUsers() != 130 {
+		t.Fatalf("job: %+v", j)
+	}
+	for _, l := range j.Links {
+		if _, ok := pre[l.UserID]; ok {
+			t.Fatalf("existing user got a link: %+v", l)
+		}
+	}
+	for id := range pre {
+		if u := e.user(id); u.FirstName != "Keep" {
+			t.Fatalf("existing user changed: %+v", u)
+		}
 	}
 }

@@ -43,11 +43,11 @@ func (im *Importer) Import(ctx context.Context, admin directory.Actor, appID str
 		return nil, err
 	}
 	if len(chosen) > SyncLimit {
-		ids := make([]string, len(chosen))
-		for i, u := range chosen {
-			ids[i] = u.ID
+		ids, skipped, err := im.jobOrder(ctx, chosen)
+		if err != nil {
+			return nil, err
 		}
-		job, err := im.startJob(ctx, admin, app, ids)
+		job, err := im.startJob(ctx, admin, app, ids, skipped)
 		if err != nil {
 			return nil, err
 		}
