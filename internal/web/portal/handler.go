@@ -283,6 +283,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, sess *adminauth.S
 			v.Title = "Not found"
 		}
 	}
+	if status == http.StatusServiceUnavailable {
+		v.Title = "Temporarily unavailable"
+		w.Header().Set("Retry-After", "5")
+	}
 	v.setError(err)
 	h.render(w, r, status, "message", v)
 }
