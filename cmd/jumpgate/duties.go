@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/jumpgate-idp/jumpgate/internal/insights"
 	"github.com/jumpgate-idp/jumpgate/internal/lease"
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
@@ -15,6 +17,9 @@ import (
 const (
 	dutyPruneEvents   = "insights.prune"
 	dutyFullReconcile = "provision.full_reconcile"
+	dutyCertExpiry    = "saml.certificate_expiry"
+	// certCheckInterval is how often signing certificates are checked.
+	certCheckInterval = 24 * time.Hour
 	// pruneInterval is how often Directory Insights retention runs.
 	pruneInterval = time.Hour
 )
@@ -42,6 +47,39 @@ func (a *app) runPruning(ctx context.Context) {
 // replicas then share the work.
 func (a *app) runFullReconcile(ctx context.Context) {
 	a.duties.RunDuty(ctx, dutyFullReconcile, provision.DefaultFullReconcile, a.prov.engine.MarkAll)
+}
+
+// runCertificateCheck warns, daily and on one replica at a time, about
+// every application signing certificate in use that expires within 60 days
+// or has expired: a warning in the log and an
+// application_certificate_expiring event in Directory Insights.
+func (a *app) runCertificateCheck(ctx context.Context) {
+	a.duties.RunDuty(ctx, dutyCertExpiry, certCheckInterval, a.checkCertificates)
+}
+
+// checkCertificates is one run of runCertificateCheck.
+func (a *app) checkCertificates(ctx context.Context) error {
+	keys, err := a.service.ExpiringKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		a.logger.WarnContext(ctx, "signing certificate expires soon: prepare and activate the next one on the application's SSO tab",
+			"app", k.App.Label, "app_id", k.App.ID, "key_id", k.Key.ID, "status", k.Key.Status, "expiry", k.Key.Expiry, "days_left", k.Key.DaysLeft)
+		if a.insights == nil {
+			continue
+		}
+		e := insights.Event{EventType: insights.ApplicationCertificateExpiring, Service: insights.ServiceSSO, Success: true,
+			InitiatedBy: insights.Initiator{Type: "system", ID: "system"},
+			Application: &insights.Application{ID: k.App.ID, Name: k.App.TemplateID, DisplayLabel: k.App.Label},
+			Resource:    &insights.Resource{ID: k.Key.ID, Type: "certificate", Name: k.Key.FingerprintSHA256},
+			Details: map[string]string{"status": string(k.Key.Status), "expiry": k.Key.Expiry, "days_left": strconv.Itoa(k.Key.DaysLeft),
+				"not_after": k.Key.NotAfter.UTC().Format(time.RFC3339)}}
+		if err := a.insights.Record(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // provisionLeaseTTL reads --provision-lease-ttl (or

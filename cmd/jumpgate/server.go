@@ -176,6 +176,7 @@ func (m *Main) serve(ctx context.Context, cfg config.Config, a *app, announce fu
 		pruneCtx, stopPruning := context.WithCancel(ctx)
 		var pruning sync.WaitGroup
 		pruning.Go(func() { a.runPruning(pruneCtx) })
+		pruning.Go(func() { a.runCertificateCheck(pruneCtx) })
 		defer pruning.Wait()
 		defer stopPruning()
 	}

@@ -83,6 +83,9 @@ const (
 	UserLoginAttempt  EventType = "user_login_attempt"
 	SSOAuth           EventType = "sso_auth"
 
+	// Certificates.
+	ApplicationCertificateExpiring EventType = "application_certificate_expiring"
+
 	// Imports (reserved; recorded by the importer).
 	ImportStart    EventType = "import_start"
 	ImportComplete EventType = "import_complete"
@@ -144,6 +147,7 @@ func init() {
 	def(AdminAPIKeyCreate, ServiceAdmin, "an administrator made an API key")
 	def(AdminAPIKeyRevoke, ServiceAdmin, "an API key was revoked")
 	def(UserLoginAttempt, ServiceUserPortal, "a user signed in to the user portal or failed to")
+	def(ApplicationCertificateExpiring, ServiceSSO, "an application's signing certificate expires within 60 days or has expired (checked daily)")
 	def(SSOAuth, ServiceSSO, "a SAML sign-in to an application was issued or refused")
 
 	def(ImportStart, ServiceImport, "a user import started")
