@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jumpgate-idp/jumpgate/internal/loadgen"
 )
 
 // TestBench runs `jumpgate bench` for two seconds against `serve` and
@@ -18,6 +21,11 @@ func TestBench(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, out)
 		}
+	}
+	out = mustRun(t, env, "bench", "--duration", "1s", "--rate", "4", "--users", "2", "--mix", "update=1", "--json")
+	var rep loadgen.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.All.OK == 0 || len(rep.Errors) != 0 || len(rep.Server) < 3 {
+		t.Fatalf("bench --json = %v\n%s", err, out)
 	}
 	if _, err := run(t, env, "bench", "--mix", "sso=0"); err == nil || !strings.Contains(err.Error(), "--mix") {
 		t.Fatalf("bad mix err = %v", err)

@@ -47,6 +47,7 @@ type Fixtures struct {
 	acs url.URL
 
 	base    string
+	now     func() time.Time
 	clients []*apiclient.Client
 	http    *http.Client // no cookie jar: the API and /activate
 	next    atomic.Uint64
@@ -79,7 +80,7 @@ func Setup(ctx context.Context, cfg *Config, rnd io.Reader, transport http.Round
 	if _, err := io.ReadFull(rnd, pw); err != nil {
 		return nil, fmt.Errorf("fixtures: random: %w", err)
 	}
-	f := &Fixtures{RunID: hex.EncodeToString(id), password: "Bench-" + hex.EncodeToString(pw), base: cfg.BaseURL,
+	f := &Fixtures{RunID: hex.EncodeToString(id), password: "Bench-" + hex.EncodeToString(pw), base: cfg.BaseURL, now: cfg.now,
 		http: &http.Client{Transport: transport, Timeout: cfg.Timeout}}
 	for _, k := range cfg.APIKeys {
 		f.clients = append(f.clients, &apiclient.Client{BaseURL: cfg.BaseURL, APIKey: k, HTTP: f.http})
@@ -101,10 +102,10 @@ func (f *Fixtures) client() *apiclient.Client {
 // call runs fn with the next client, waiting out 429 answers for up to two
 // minutes (setup and teardown only: the measured load never retries).
 func (f *Fixtures) call(ctx context.Context, fn func(c *apiclient.Client) error) error {
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := f.now().Add(2 * time.Minute)
 	for {
 		err := fn(f.client())
-		if directory.ErrorCode(err) != directory.ERATELIMITED || time.Now().After(deadline) {
+		if directory.ErrorCode(err) != directory.ERATELIMITED || f.now().After(deadline) {
 			return err
 		}
 		select {
@@ -116,7 +117,7 @@ func (f *Fixtures) call(ctx context.Context, fn func(c *apiclient.Client) error)
 }
 
 func (f *Fixtures) makeApp(ctx context.Context, rnd io.Reader) error {
-	key, cert, err := newSPKey(rnd, f.RunID)
+	key, cert, err := newSPKey(rnd, f.RunID, f.now())
 	if err != nil {
 		return err
 	}
@@ -168,12 +169,11 @@ func (f *Fixtures) makeApp(ctx context.Context, rnd io.Reader) error {
 }
 
 // newSPKey makes the bench SP's signing key and a self-signed certificate.
-func newSPKey(rnd io.Reader, runID string) (*ecdsa.PrivateKey, *x509.Certificate, error) {
+func newSPKey(rnd io.Reader, runID string, now time.Time) (*ecdsa.PrivateKey, *x509.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rnd)
 	if err != nil {
 		return nil, nil, fmt.Errorf("fixtures: SP key: %w", err)
 	}
-	now := time.Now()
 	tpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "jumpgate bench " + runID},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
 	der, err := x509.CreateCertificate(rnd, tpl, tpl, &key.PublicKey, key)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"time"
 
@@ -30,7 +31,7 @@ type ServerSample struct {
 }
 
 // RouteTime is one route's cumulative request count, total seconds and
-// histogram buckets (cumulative counts at each upper bound).
+// histogram buckets (cumulative counts at each finite upper bound).
 type RouteTime struct {
 	Count   uint64    `json:"count"`
 	Sum     float64   `json:"sum"`
@@ -98,6 +99,9 @@ func parseMetrics(r io.Reader) (ServerSample, error) {
 			}
 			rt := RouteTime{Count: h.GetSampleCount(), Sum: h.GetSampleSum()}
 			for _, b := range h.GetBucket() {
+				if math.IsInf(b.GetUpperBound(), 1) {
+					continue // the +Inf bucket is Count, and JSON has no Inf
+				}
 				rt.Bounds = append(rt.Bounds, b.GetUpperBound())
 				rt.Buckets = append(rt.Buckets, b.GetCumulativeCount())
 			}

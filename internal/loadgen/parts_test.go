@@ -49,6 +49,12 @@ func TestScrapeServer(t *testing.T) {
 	body.Store("# HELP go_goroutines Number of goroutines.\n# TYPE go_goroutines gauge\ngo_goroutines 42\n" +
 		"# TYPE go_memstats_heap_inuse_bytes gauge\ngo_memstats_heap_inuse_bytes 1.048576e+07\n" +
 		"# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 3.3554432e+07\n" +
+		"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 12.5\n" +
+		"# TYPE jumpgate_http_request_duration_seconds histogram\n" +
+		"jumpgate_http_request_duration_seconds_bucket{route=\"GET /x\",le=\"0.1\"} 6\n" +
+		"jumpgate_http_request_duration_seconds_bucket{route=\"GET /x\",le=\"+Inf\"} 7\n" +
+		"jumpgate_http_request_duration_seconds_sum{route=\"GET /x\"} 0.7\n" +
+		"jumpgate_http_request_duration_seconds_count{route=\"GET /x\"} 7\n" +
 		"# TYPE jumpgate_http_requests_total counter\njumpgate_http_requests_total{route=\"GET /x\",status=\"200\"} 7\n")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/metrics" {
@@ -59,8 +65,11 @@ func TestScrapeServer(t *testing.T) {
 	}))
 	defer srv.Close()
 	s, err := loadgen.ScrapeServer(context.Background(), srv.Client(), srv.URL)
-	if err != nil || s.Goroutines != 42 || s.HeapInuse != 10<<20 || s.RSS != 32<<20 {
+	if err != nil || s.Goroutines != 42 || s.HeapInuse != 10<<20 || s.RSS != 32<<20 || s.CPUSeconds != 12.5 {
 		t.Fatalf("ScrapeServer = %+v %v", s, err)
+	}
+	if rt := s.Routes["GET /x"]; rt.Count != 7 || rt.Sum != 0.7 || len(rt.Bounds) != 1 || rt.Bounds[0] != 0.1 || rt.Buckets[0] != 6 {
+		t.Fatalf("route histogram = %+v (the +Inf bucket must be left out: JSON cannot hold it)", rt)
 	}
 	if _, err := loadgen.ScrapeServer(context.Background(), srv.Client(), srv.URL+"/nothing"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("missing metrics err = %v", err)
