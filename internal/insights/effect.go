@@ -2,6 +2,8 @@ package insights
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
@@ -16,17 +18,23 @@ func (s *Store) Effect(ctx context.Context, tx directory.Tx, changes []directory
 	if !ok {
 		return fmt.Errorf("insights: directory transaction is %T, not *sqlstore.Tx", tx)
 	}
+	apps := map[string][2]string{} // app id → template id, label
 	for _, c := range changes {
 		e, ok := EventForChange(c)
 		if !ok {
 			continue
 		}
 		if a := e.Application; a != nil && a.Name == "" && a.ID != "" {
-			// An imported user's event names the application it came from.
-			var name, label string
-			if err := stx.QueryRow(ctx, `SELECT template_id, label FROM apps WHERE id = ?`, a.ID).Scan(&name, &label); err == nil {
-				a.Name, a.DisplayLabel = name, label
+			// An imported user's event names the application it came from
+			// (looked up once per batch of changes).
+			known, ok := apps[a.ID]
+			if !ok {
+				if err := stx.QueryRow(ctx, `SELECT template_id, label FROM apps WHERE id = ?`, a.ID).Scan(&known[0], &known[1]); err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+				apps[a.ID] = known
 			}
+			a.Name, a.DisplayLabel = known[0], known[1]
 		}
 		if err := s.RecordTx(ctx, stx, e); err != nil {
 			return err
