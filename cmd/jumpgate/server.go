@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -141,7 +142,8 @@ func (m *Main) newApp(st directory.Store, key []byte, logger *slog.Logger) (*app
 	if err != nil {
 		return nil, err
 	}
-	svc := &lifecycle.Service{Store: st, Now: m.Now, Rand: m.Rand}
+	// Password hashes hold 19 MiB each while they run: at most one per CPU at once.
+	svc := &lifecycle.Service{Store: st, Now: m.Now, Rand: m.Rand, Hasher: auth.Hasher{Limit: auth.NewLimiter(runtime.GOMAXPROCS(0))}}
 	a := &app{store: st, sealer: sealer, service: svc, logger: logger, persistentSecret: persistentNameIDSecret(key),
 		eventsRetention: insights.DefaultRetention}
 	if sst, ok := st.(*sqlstore.Store); ok {

@@ -29,7 +29,7 @@ func mountSignIn(srv *web.Server, a *app, baseURL string, m *Main) error {
 	if a.service.Sealer == nil {
 		a.service.Sealer = a.sealer
 	}
-	users := &userauth.Service{Store: st, Sealer: a.sealer, Now: m.Now, Rand: m.Rand, Logger: a.logger, Issuer: "Jumpgate"}
+	users := &userauth.Service{Store: st, Hasher: a.service.Hasher, Sealer: a.sealer, Now: m.Now, Rand: m.Rand, Logger: a.logger, Issuer: "Jumpgate"}
 	cookies := userauth.Cookies{Secure: strings.HasPrefix(baseURL, "https://")}
 	cat := sso.Catalogue{Service: a.service}
 	var recorder sso.Recorder = sso.SlogRecorder{Logger: a.logger}

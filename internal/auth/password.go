@@ -43,6 +43,9 @@ var ErrMalformedHash = errors.New("auth: malformed password hash")
 type Hasher struct {
 	Params Params    // zero means DefaultParams
 	Rand   io.Reader // nil means crypto/rand
+	// Limit, when set, bounds the hashes running at once across every
+	// Hasher sharing it.
+	Limit *Limiter
 }
 
 func (h Hasher) params() Params {
@@ -79,7 +82,9 @@ func (h Hasher) Hash(password string) (string, error) {
 	if _, err := io.ReadFull(r, salt); err != nil {
 		return "", fmt.Errorf("auth: salt: %w", err)
 	}
+	release := h.Limit.acquire()
 	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	release()
 	return encode(p, salt, key), nil
 }
 
@@ -127,7 +132,9 @@ func (h Hasher) Verify(encoded, password string) (ok, rehash bool, err error) {
 	if err != nil {
 		return false, false, err
 	}
+	release := h.Limit.acquire()
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	release()
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false, nil
 	}
