@@ -12,7 +12,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/connector"
 	"github.com/jumpgate-idp/jumpgate/internal/connector/quip"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
-	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim/quipsimtest"
 	"github.com/jumpgate-idp/jumpgate/internal/web/api"
 )
 
@@ -27,19 +27,8 @@ func runStdin(t *testing.T, env map[string]string, stdin string, args ...string)
 func TestIdMEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(dir, "quip.db"), RateLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	co, err := sim.CreateCompany(ctx, "acme", true, []string{"acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := sim.IssueToken(ctx, co.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme := quipsimtest.Start(t, nil)
+	sim, co, tok := acme.Sim, acme.Company, acme.Token
 	qs := httptest.NewServer(sim)
 	t.Cleanup(qs.Close)
 
@@ -63,7 +52,7 @@ func TestIdMEndToEnd(t *testing.T) {
 	if _, err := run(t, env, "apps", "idm", "activate", "Quip"); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("activate with a bad token: %v", err)
 	}
-	out, err = runStdin(t, env, tok+"\n", "apps", "idm", "reauth", "Quip")
+	out, err := runStdin(t, env, tok+"\n", "apps", "idm", "reauth", "Quip")
 	if err != nil || strings.Contains(out, tok) || !strings.Contains(out, tok[len(tok)-4:]) {
 		t.Fatalf("reauth = %s %v", out, err)
 	}

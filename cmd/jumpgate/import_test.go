@@ -12,25 +12,14 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/apiclient"
 	"github.com/jumpgate-idp/jumpgate/internal/connector"
 	"github.com/jumpgate-idp/jumpgate/internal/connector/quip"
-	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim/quipsimtest"
 )
 
 func TestImportEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(dir, "quip.db"), RateLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	co, err := sim.CreateCompany(ctx, "acme", true, []string{"acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := sim.IssueToken(ctx, co.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme := quipsimtest.Start(t, nil)
+	sim, tok := acme.Sim, acme.Token
 	qs := httptest.NewServer(sim)
 	t.Cleanup(qs.Close)
 	qc, err := quip.New(connector.Config{Kind: quip.Kind, BaseURL: qs.URL + "/business/admin/scim", Token: tok})

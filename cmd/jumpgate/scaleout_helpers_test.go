@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/apiclient"
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim/quipsimtest"
 	"github.com/jumpgate-idp/jumpgate/internal/web/api"
 )
 
@@ -32,20 +32,8 @@ type soQuip struct {
 // count requests).
 func newSoQuip(t *testing.T, wrap func(http.Handler) http.Handler) *soQuip {
 	t.Helper()
-	ctx := context.Background()
-	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(t.TempDir(), "quip.db"), RateLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	co, err := sim.CreateCompany(ctx, "acme", true, []string{"acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := sim.IssueToken(ctx, co.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme := quipsimtest.Start(t, nil)
+	sim, co, tok := acme.Sim, acme.Company, acme.Token
 	var h http.Handler = sim
 	if wrap != nil {
 		h = wrap(sim)

@@ -20,6 +20,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim/quipsimtest"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore/sqltest"
@@ -63,20 +64,8 @@ func newEnv(t *testing.T) *env {
 func newEnvDSN(t *testing.T, dsn string) *env {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(dir, "quip.db"), RateLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	co, err := sim.CreateCompany(ctx, "acme", true, []string{"acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := sim.IssueToken(ctx, co.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme := quipsimtest.Start(t, nil)
+	sim, tok := acme.Sim, acme.Token
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	sealer, err := secrets.New(bytes.Repeat([]byte{7}, secrets.KeySize))

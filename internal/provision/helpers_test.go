@@ -17,6 +17,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim/quipsimtest"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 )
@@ -93,26 +94,14 @@ func newEnvDSN(t testing.TB, dsn string) *env { return newEnvWith(t, dsn, nil) }
 func newEnvWith(t testing.TB, dsn string, mod func(*quipsim.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	qcfg := quipsim.Config{DB: filepath.Join(dir, "quip.db"), RateLimit: -1}
-	if mod != nil {
-		qcfg.Now = clk.Now
-		mod(&qcfg)
-	}
-	sim, err := quipsim.New(ctx, qcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	co, err := sim.CreateCompany(ctx, "acme", true, []string{"acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := sim.IssueToken(ctx, co.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme := quipsimtest.Start(t, func(c *quipsim.Config) {
+		if mod != nil {
+			c.Now = clk.Now
+			mod(c)
+		}
+	})
+	sim, tok := acme.Sim, acme.Token
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	sealer, err := secrets.New(bytes.Repeat([]byte{7}, secrets.KeySize))

@@ -2,37 +2,23 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/jumpgate-idp/jumpgate/internal/connector/catalog"
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
-	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim/quipsimtest"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 )
 
 func TestIdMRoutes(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
-	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(t.TempDir(), "quip.db"), RateLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	co, err := sim.CreateCompany(ctx, "acme", true, []string{"acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := sim.IssueToken(ctx, co.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme := quipsimtest.Start(t, nil)
+	sim, tok := acme.Sim, acme.Token
 	qs := httptest.NewServer(sim)
 	t.Cleanup(qs.Close)
 	sealer, err := secrets.New(bytes.Repeat([]byte{9}, secrets.KeySize))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/mail"
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim/quipsimtest"
 	"github.com/jumpgate-idp/jumpgate/internal/secrets"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 	"github.com/jumpgate-idp/jumpgate/internal/userauth"
@@ -25,19 +25,8 @@ import (
 func TestImportRoutes(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(t.TempDir(), "quip.db"), RateLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	co, err := sim.CreateCompany(ctx, "acme", true, []string{"acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := sim.IssueToken(ctx, co.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme := quipsimtest.Start(t, nil)
+	sim, tok := acme.Sim, acme.Token
 	qs := httptest.NewServer(sim)
 	t.Cleanup(qs.Close)
 	qc, err := quip.New(connector.Config{Kind: quip.Kind, BaseURL: qs.URL + "/business/admin/scim", Token: tok})

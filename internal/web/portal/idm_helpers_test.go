@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/lifecycle"
 	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
+	"github.com/jumpgate-idp/jumpgate/internal/quipsim/quipsimtest"
 )
 
 // quipEnv is a portal env with a Quip app, a quipsim company behind an
@@ -39,19 +39,8 @@ var system = directory.Actor{Type: directory.ActorSystem, ID: "test"}
 func newQuipEnv(t *testing.T) *quipEnv {
 	t.Helper()
 	e := newEnv(t)
-	sim, err := quipsim.New(ctx, quipsim.Config{DB: filepath.Join(t.TempDir(), "quip.db"), RateLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	co, err := sim.CreateCompany(ctx, "acme", true, []string{"acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := sim.IssueToken(ctx, co.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme := quipsimtest.Start(t, nil)
+	sim, tok := acme.Sim, acme.Token
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	base := srv.URL + "/business/admin/scim"
