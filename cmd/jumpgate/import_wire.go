@@ -9,6 +9,7 @@ import (
 	"github.com/jumpgate-idp/jumpgate/internal/config"
 	"github.com/jumpgate-idp/jumpgate/internal/connector/catalog"
 	"github.com/jumpgate-idp/jumpgate/internal/importer"
+	"github.com/jumpgate-idp/jumpgate/internal/lease"
 	"github.com/jumpgate-idp/jumpgate/internal/mail"
 	"github.com/jumpgate-idp/jumpgate/internal/sqlstore"
 	"github.com/jumpgate-idp/jumpgate/internal/web/api"
@@ -33,7 +34,7 @@ func (a *app) startImports(ctx context.Context, cfg config.Config, h *api.Handle
 			From: cfg.SMTPFrom, TLS: cfg.SMTPTLS, Timeout: 30 * time.Second}
 	}
 	im := &importer.Importer{Store: sst, Lifecycle: a.service, Auth: a.users, Insights: a.insights, Sealer: a.sealer,
-		Registry: catalog.DefaultRegistry(), BaseURL: baseURL, Mailer: mailer, Now: a.service.Now}
+		Registry: catalog.DefaultRegistry(), BaseURL: baseURL, Mailer: mailer, Now: a.service.Now, Holder: lease.ProcessHolder()}
 	h.Importer, h.Outbox = im, outbox
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

@@ -48,6 +48,10 @@ type Importer struct {
 	Mailer Mailer
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Holder names this worker in job leases; each process (replica) needs
+	// its own, e.g. lease.ProcessHolder(). Workers with the same name may
+	// take each other's jobs at once.
+	Holder string
 }
 
 // Mailer sends one plain-text message.

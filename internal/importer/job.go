@@ -191,7 +191,9 @@ func (im *Importer) RunPending(ctx context.Context) error {
 		return fmt.Errorf("importer: list jobs: %w", err)
 	}
 	for _, id := range ids {
-		if err := im.runJob(ctx, id); err != nil {
+		if err := im.runJob(ctx, id); errors.Is(err, errLeaseLost) {
+			continue // another worker has it now
+		} else if err != nil {
 			return err
 		}
 	}
@@ -215,18 +217,24 @@ func (im *Importer) Run(ctx context.Context, interval time.Duration) error {
 // leaseTTL is how long a worker holds a job without saving progress.
 const leaseTTL = 2 * time.Minute
 
+// errLeaseLost stops a worker whose job another worker has taken over (its
+// lease expired while it stalled).
+var errLeaseLost = errors.New("importer: the job's lease was lost to another worker")
+
 // lease takes (or, with release, gives back) a running job; false when
 // another worker holds it.
 func (im *Importer) lease(ctx context.Context, id string, release bool) (bool, error) {
-	now := im.now().UnixMilli()
-	until := now + leaseTTL.Milliseconds()
-	if release {
-		until = 0
-	}
+	now := im.now()
 	var n int64
 	err := im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE import_jobs SET lease_until = ? WHERE id = ? AND state = ? AND (lease_until < ? OR ?)`,
-			until, id, JobRunning, now, release)
+		var res sql.Result
+		var err error
+		if release {
+			res, err = tx.Exec(ctx, `UPDATE import_jobs SET lease_until = 0, lease_holder = '' WHERE id = ? AND lease_holder = ?`, id, im.Holder)
+		} else {
+			res, err = tx.Exec(ctx, `UPDATE import_jobs SET lease_until = ?, lease_holder = ? WHERE id = ? AND state = ?
+				AND (lease_until < ? OR lease_holder = ?)`, now.Add(leaseTTL).UnixMilli(), im.Holder, id, JobRunning, now.UnixMilli(), im.Holder)
+		}
 		if err != nil {
 			return err
 		}
@@ -317,12 +325,27 @@ func (im *Importer) jobBatch(ctx context.Context, j *Job, conn connector.Connect
 	return results, nil
 }
 
-// renew extends the lease of a job this worker holds.
+// renew extends the lease of a job this worker holds; errLeaseLost when it
+// no longer does.
 func (im *Importer) renew(ctx context.Context, id string) error {
 	return im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE import_jobs SET lease_until = ? WHERE id = ?`, im.now().Add(leaseTTL).UnixMilli(), id)
-		return err
+		res, err := tx.Exec(ctx, `UPDATE import_jobs SET lease_until = ? WHERE id = ? AND lease_holder = ?`,
+			im.now().Add(leaseTTL).UnixMilli(), id, im.Holder)
+		return held(res, err)
 	})
+}
+
+// held turns an UPDATE of a held job that changed nothing into errLeaseLost.
+func held(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return errLeaseLost
+	}
+	return nil
 }
 
 // maxRetryWait caps how long a job waits before trying a user again.
@@ -351,10 +374,10 @@ func (im *Importer) saveProgress(ctx context.Context, j *Job) error {
 	f, _ := json.Marshal(j.Failures)
 	l, _ := json.Marshal(j.Links)
 	return im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE import_jobs SET done = ?, created = ?, skipped = ?, failed = ?, failures = ?, links = ?,
-			lease_until = ? WHERE id = ?`, j.Done, j.Created, j.Skipped, j.Failed, string(f), string(l),
-			im.now().Add(leaseTTL).UnixMilli(), j.ID)
-		return err
+		res, err := tx.Exec(ctx, `UPDATE import_jobs SET done = ?, created = ?, skipped = ?, failed = ?, failures = ?, links = ?,
+			lease_until = ? WHERE id = ? AND lease_holder = ?`, j.Done, j.Created, j.Skipped, j.Failed, string(f), string(l),
+			im.now().Add(leaseTTL).UnixMilli(), j.ID, im.Holder)
+		return held(res, err)
 	})
 }
 
@@ -364,8 +387,9 @@ func (im *Importer) finish(ctx context.Context, j *Job, admin directory.Actor, a
 	}
 	now := im.now()
 	err := im.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE import_jobs SET state = ?, finished_at = ? WHERE id = ?`, state, now.UnixMilli(), j.ID)
-		return err
+		res, err := tx.Exec(ctx, `UPDATE import_jobs SET state = ?, finished_at = ? WHERE id = ? AND lease_holder = ?`,
+			state, now.UnixMilli(), j.ID, im.Holder)
+		return held(res, err)
 	})
 	if err != nil {
 		return fmt.Errorf("importer: finish job: %w", err)

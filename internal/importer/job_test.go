@@ -157,6 +157,7 @@ func TestJobLeasedToOneWorker(t *testing.T) {
 		t.Fatalf("%+v %v", res, err)
 	}
 	other := *e.im
+	other.Holder = "another replica"
 	errs := make(chan error, 2)
 	go func() { errs <- e.im.RunPending(e.ctx) }()
 	go func() { errs <- other.RunPending(e.ctx) }()
