@@ -185,6 +185,8 @@ func TestBrowserIdentityManagement(t *testing.T) {
 	c.shot("01-idm-configure")
 	c.do("activate", chromedp.Click(xp(`//form[@id="configure"]//button[normalize-space()="Activate"]`)), chromedp.WaitVisible(chromedp.CSS("#status")))
 	c.wantText("#status", "active")
+	// As the guide says: under the application's name, a Deactivate IdM connection link.
+	c.do("the panel's deactivate link", chromedp.WaitVisible(chromedp.CSS("#panel-deactivate-idm")))
 	c.shot("02-idm-active")
 
 	// Manual import on the demo's Quip app, New users only.

@@ -26,7 +26,7 @@ func TestReadOnlyAdminSeesAppFormsDisabled(t *testing.T) {
 		t.Fatal("a read-only admin is offered Add or Delete")
 	}
 	for _, tab := range []string{"", "/sso", "/groups"} {
-		p := ro.get("/admin/apps/" + a.ID + tab).wantStatus(t, http.StatusOK)
+		p := ro.get("/admin/apps/"+a.ID+tab).wantStatus(t, http.StatusOK)
 		forms := strings.Count(p.Body, `method="post"`) - 1 // the sign-out form
 		if disabled := strings.Count(p.Body, `<fieldset class="plain" disabled>`); forms == 0 || disabled != forms {
 			t.Fatalf("%s: %d forms, %d disabled", tab, forms, disabled)

@@ -257,6 +257,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if v.Notice == "" && status < 400 {
 		v.Notice = takeNotice(w, r)
 	}
+	h.fillPanel(r, v)
 	t, ok := h.pages[name]
 	if !ok {
 		h.log().ErrorContext(r.Context(), "portal: no such template", "page", name)
@@ -333,4 +334,6 @@ func unavailable(what string) error {
 type appPanel struct {
 	App *directory.App
 	Tab string
+	// IdMActive is filled in by render (fillPanel).
+	IdMActive bool
 }
