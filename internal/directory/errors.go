@@ -9,16 +9,17 @@ import (
 // every transport. Transports translate a code into a status (HTTP, SCIM) in one
 // table each.
 const (
-	EINVALID      = "invalid"      // the input breaks a rule; Fields says which
-	ECONFLICT     = "conflict"     // a uniqueness rule would be broken
-	ENOTFOUND     = "not_found"    // the resource does not exist
-	EUNAUTHORIZED = "unauthorized" // no or bad credentials
-	EFORBIDDEN    = "forbidden"    // credentials are good but not allowed to do this
-	ETOOLARGE     = "too_large"    // the request body is too big
-	EUNAVAILABLE  = "unavailable"  // a dependency (database, app) cannot be reached now
-	EINTERNAL     = "internal"     // a bug or an unexpected failure; details go to the log only
-	ERATELIMITED  = "rate_limited" // too many requests
-	EPRECONDITION = "precondition" // the resource is not in a state that allows the action
+	EINVALID      = "invalid"            // the input breaks a rule; Fields says which
+	ECONFLICT     = "conflict"           // a uniqueness rule would be broken
+	ENOTFOUND     = "not_found"          // the resource does not exist
+	EUNAUTHORIZED = "unauthorized"       // no or bad credentials
+	EFORBIDDEN    = "forbidden"          // credentials are good but not allowed to do this
+	ETOOLARGE     = "too_large"          // the request body is too big
+	EUNAVAILABLE  = "unavailable"        // a dependency (database, app) cannot be reached now
+	EINTERNAL     = "internal"           // a bug or an unexpected failure; details go to the log only
+	ERATELIMITED  = "rate_limited"       // too many requests
+	EPRECONDITION = "precondition"       // the resource is not in a state that allows the action
+	EMETHOD       = "method_not_allowed" // the route exists, but not for this HTTP method
 )
 
 // FieldError names one field of the input and why it was refused.

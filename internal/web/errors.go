@@ -19,6 +19,7 @@ var statusOf = map[string]int{
 	directory.EINTERNAL:     http.StatusInternalServerError,
 	directory.ERATELIMITED:  http.StatusTooManyRequests,
 	directory.EPRECONDITION: http.StatusConflict,
+	directory.EMETHOD:       http.StatusMethodNotAllowed,
 }
 
 // Status returns the HTTP status of an error code (500 for an unknown code).

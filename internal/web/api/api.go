@@ -101,6 +101,33 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.mountInsights(mux)
 	h.mountIdM(mux)
 	h.mountImports(mux)
+	h.mountUnknown(mux)
+}
+
+// mountUnknown answers every other request under /api/ with the API's JSON
+// error (the mux's own answers are plain text): 405 with Allow for a known
+// path and another method, else 404.
+func (h *Handler) mountUnknown(mux *http.ServeMux) {
+	paths := http.NewServeMux()
+	allow := map[string][]string{}
+	for _, p := range h.routes {
+		method, path, _ := strings.Cut(p, " ")
+		if _, ok := allow[path]; !ok {
+			paths.HandleFunc(path, func(http.ResponseWriter, *http.Request) {})
+		}
+		allow[path] = append(allow[path], method)
+	}
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := paths.Handler(r); pattern != "" {
+			methods := strings.Join(allow[pattern], ", ")
+			w.Header().Set("Allow", methods)
+			web.WriteError(w, r, &directory.Error{Code: directory.EMETHOD,
+				Message: r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + methods})
+			return
+		}
+		web.WriteError(w, r, &directory.Error{Code: directory.ENOTFOUND,
+			Message: "no such API route: " + r.Method + " " + r.URL.Path + " (see GET /api/v1/openapi.json)"})
+	})
 }
 
 // Routes lists the patterns Mount registered, in order.

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -285,5 +286,25 @@ func testBadInputChangesNothing(t *testing.T, dsn string) {
 	e.must("GET", "/api/v1/users?limit=5000", "", 200).decode(t, &page)
 	if page.Limit != directory.MaxPageSize {
 		t.Fatalf("limit = %d", page.Limit)
+	}
+}
+
+func TestUnknownRoutesAnswerJSON(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("DELETE", "/api/v1/users", e.adminKey, "")
+	if r.status != http.StatusMethodNotAllowed || !strings.Contains(string(r.body), `"method_not_allowed"`) || r.header.Get("Allow") != "GET, POST" {
+		t.Errorf("DELETE /api/v1/users: %d %v %s", r.status, r.header, r.body)
+	}
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/v1/nothing"}, {"GET", "/api/v2/users"}, {"PUT", "/api/v1/users/x/y/z"}, {"GET", "/api/"},
+	} {
+		r := e.do(c.method, c.path, e.adminKey, "")
+		var body struct {
+			Error struct{ Code, Message string }
+		}
+		r.decode(t, &body)
+		if r.status != http.StatusNotFound || body.Error.Code != "not_found" || !strings.Contains(body.Error.Message, c.path) {
+			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.body)
+		}
 	}
 }
