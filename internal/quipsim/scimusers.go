@@ -225,9 +225,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	var total int
 	var page []User
 	if p.Filter == "" {
-		if total, err = s.countUsers(ctx, company); err == nil && p.Count > 0 {
-			page, err = s.pageUsers(ctx, company, p.StartIndex-1, p.Count)
-		}
+		total, page, err = s.pageUsers(ctx, company, p.StartIndex-1, p.Count)
 	} else {
 		var all []User
 		all, err = s.filterUsers(r, company, p.Filter)

@@ -109,17 +109,24 @@ func (s *Server) ListUsers(ctx context.Context, companyID string) ([]User, error
 	return loadUsers(ctx, s.db.r, `SELECT seq FROM users WHERE company_id = ?`, companyID)
 }
 
-func (s *Server) countUsers(ctx context.Context, companyID string) (int, error) {
-	var n int
-	err := s.db.r.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE company_id = ?`, companyID).Scan(&n)
+// pageUsers returns the company's user count and one page of its users
+// (none when limit is 0), read in one transaction so that the two agree
+// while other requests write.
+func (s *Server) pageUsers(ctx context.Context, companyID string, offset, limit int) (int, []User, error) {
+	tx, err := s.db.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return 0, fmt.Errorf("quipsim: count users: %w", err)
+		return 0, nil, fmt.Errorf("quipsim: list users: %w", err)
 	}
-	return n, nil
-}
-
-func (s *Server) pageUsers(ctx context.Context, companyID string, offset, limit int) ([]User, error) {
-	return loadUsers(ctx, s.db.r, `SELECT seq FROM users WHERE company_id = ? ORDER BY seq LIMIT ? OFFSET ?`, companyID, limit, offset)
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE company_id = ?`, companyID).Scan(&n); err != nil {
+		return 0, nil, fmt.Errorf("quipsim: count users: %w", err)
+	}
+	if limit <= 0 {
+		return n, nil, nil
+	}
+	page, err := loadUsers(ctx, tx, `SELECT seq FROM users WHERE company_id = ? ORDER BY seq LIMIT ? OFFSET ?`, companyID, limit, offset)
+	return n, page, err
 }
 
 // findUsers answers an indexed equality lookup: attr is "emails.value",
