@@ -35,10 +35,7 @@ func (h *Handler) groupsView(ctx context.Context, s *adminauth.Session, a *direc
 			return err
 		}
 		if checked == nil {
-			checked = map[string]bool{}
-			for _, id := range bound {
-				checked[id] = true
-			}
+			checked = setOf(bound)
 		}
 		d.Bound = len(bound)
 		groups, total, err := tx.ListGroups(ctx, directory.GroupFilter{Limit: maxTabGroups})
@@ -80,20 +77,14 @@ func (h *Handler) appGroupsSave(w http.ResponseWriter, r *http.Request, s *admin
 	if err != nil {
 		return err
 	}
-	ids := r.PostForm["groupId"]
-	if ids == nil {
-		ids = []string{}
-	}
+	ids := checkedIDs(r, "groupId")
 	b, err := h.Service.SetAppGroups(ctx, actor(s), a.ID, ids)
 	if err != nil {
 		code := directory.ErrorCode(err)
 		if code != directory.EINVALID && code != directory.ENOTFOUND {
 			return err
 		}
-		checked := map[string]bool{}
-		for _, id := range ids {
-			checked[id] = true
-		}
+		checked := setOf(ids)
 		v, verr := h.groupsView(ctx, s, a, checked)
 		if verr != nil {
 			return verr

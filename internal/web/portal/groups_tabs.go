@@ -185,10 +185,7 @@ func (h *Handler) groupAppsView(ctx context.Context, s *adminauth.Session, id st
 		}
 		d.Bound = len(bound)
 		if checked == nil {
-			checked = map[string]bool{}
-			for _, aid := range bound {
-				checked[aid] = true
-			}
+			checked = setOf(bound)
 		}
 		apps, total, err := tx.ListApps(ctx, directory.AppFilter{Limit: lifecycle.MaxAppsPerCall})
 		if err != nil {
@@ -226,20 +223,14 @@ func (h *Handler) groupAppsSave(w http.ResponseWriter, r *http.Request, s *admin
 	if err != nil {
 		return err
 	}
-	ids := r.PostForm["appId"]
-	if ids == nil {
-		ids = []string{}
-	}
+	ids := checkedIDs(r, "appId")
 	b, err := h.Service.SetGroupApps(ctx, actor(s), g.ID, ids)
 	if err != nil {
 		code := directory.ErrorCode(err)
 		if code != directory.EINVALID && code != directory.ENOTFOUND {
 			return err
 		}
-		checked := map[string]bool{}
-		for _, id := range ids {
-			checked[id] = true
-		}
+		checked := setOf(ids)
 		v, verr := h.groupAppsView(ctx, s, g.ID, checked)
 		if verr != nil {
 			return verr

@@ -337,3 +337,21 @@ type appPanel struct {
 	// IdMActive is filled in by render (fillPanel).
 	IdMActive bool
 }
+
+// checkedIDs are the values of a form's checkboxes named field; none
+// checked is an empty list (bind nothing), not nil.
+func checkedIDs(r *http.Request, field string) []string {
+	if ids := r.PostForm[field]; ids != nil {
+		return ids
+	}
+	return []string{}
+}
+
+// setOf is ids as a set (to show a refused form's checkboxes as they were).
+func setOf(ids []string) map[string]bool {
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
+}
