@@ -41,10 +41,11 @@ func (a *app) runPruning(ctx context.Context) {
 	})
 }
 
-// runFullReconcile marks every key of every active integration hourly
+// runFullReconcile runs the engine's full reconcile hourly
 // (provision.DefaultFullReconcile), on one replica at a time, so that
-// drift made in the applications directly is found; the engines of all
-// replicas then share the work.
+// drift made in the applications directly is found: the users that differ
+// and every bound group are marked, and the engines of all replicas then
+// share the work.
 func (a *app) runFullReconcile(ctx context.Context) {
 	a.duties.RunDuty(ctx, dutyFullReconcile, provision.DefaultFullReconcile, a.prov.engine.MarkAll)
 }

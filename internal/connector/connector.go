@@ -106,6 +106,15 @@ type Connector interface {
 	DeleteGroup(ctx context.Context, id string) error
 }
 
+// UserComparer is implemented by connectors that can tell, with no
+// request, whether UpdateUser would change anything (by the same
+// comparison). The engine's full reconcile lists the application's users
+// and compares them with the directory, then works only the users that
+// differ, instead of reading every user one by one.
+type UserComparer interface {
+	UserInSync(desired User, current *RemoteUser) bool
+}
+
 // GroupMemberPatcher is implemented by connectors whose application
 // supports PATCH on groups: membership changes are sent as add and
 // remove operations. Idempotent (adding a member twice or removing an

@@ -2,11 +2,16 @@ package provision_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
+	"github.com/jumpgate-idp/jumpgate/internal/provision"
 	"github.com/jumpgate-idp/jumpgate/internal/quipsim"
 )
 
@@ -65,20 +70,23 @@ func TestDeactivateMidSync(t *testing.T) {
 	}
 }
 
-// The periodic full reconcile keeps the backoff of failing keys.
+// The periodic full reconcile keeps the backoff of failing keys, and an
+// app it cannot list is left as it is, with the failure recorded.
 func TestFullReconcileKeepsBackoff(t *testing.T) {
 	e := newEnv(t)
 	e.activate()
 	u := e.user("bo", directory.UserActivated)
 	e.bind(e.group("bo", u))
-	if err := e.sim.SetFaults(quipsim.Faults{ErrorRate: 1}); err != nil {
-		t.Fatal(err)
-	}
+	failing := &failPostRT{next: e.srv.Client().Transport}
+	failing.on.Store(true)
+	e.mgr.HTTPClient = &http.Client{Transport: failing}
 	e.drain()
 	st, err := provisionStatus(e)
 	if err != nil || st.State != "backing_off" || st.NextRetry == nil || !st.NextRetry.After(e.clk.Now()) || st.LastError == "" {
 		t.Fatalf("status %+v %v", st, err)
 	}
+	// The listing works: the user without an account is marked again,
+	// softly.
 	if err := e.eng.MarkAll(e.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -86,11 +94,48 @@ func TestFullReconcileKeepsBackoff(t *testing.T) {
 	if err != nil || st2.NextRetry == nil || !st2.NextRetry.Equal(*st.NextRetry) {
 		t.Fatalf("full reconcile changed the backoff: %+v -> %+v", st, st2)
 	}
+	// The app answers nothing: no key changes, the error is returned and
+	// recorded.
+	if err := e.sim.SetFaults(quipsim.Faults{ErrorRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(e.events.snapshot())
+	if err := e.eng.MarkAll(e.ctx); err == nil {
+		t.Fatal("full reconcile of an app that answers 5xx succeeded")
+	}
+	evs := e.events.snapshot()[before:]
+	if len(evs) != 1 || evs[0].Name != provision.EvUserLookup || evs[0].Success || evs[0].Status < 500 ||
+		!strings.Contains(evs[0].Detail, "full reconcile") {
+		t.Fatalf("events %+v", evs)
+	}
+	st3, err := provisionStatus(e)
+	if err != nil || st3.NextRetry == nil || !st3.NextRetry.Equal(*st.NextRetry) {
+		t.Fatalf("failed full reconcile changed the backoff: %+v -> %+v", st, st3)
+	}
 	if err := e.sim.SetFaults(quipsim.Faults{}); err != nil {
 		t.Fatal(err)
 	}
+	failing.on.Store(false)
 	e.converge()
 	if !e.remoteUsers()["bo@acme.test"].Active {
 		t.Fatal("not converged")
 	}
+}
+
+// failPostRT answers every POST with 503 while on.
+type failPostRT struct {
+	next http.RoundTripper
+	on   atomic.Bool
+}
+
+func (f *failPostRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	if f.on.Load() && r.Method == http.MethodPost {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Proto: "HTTP/1.1",
+			ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{"Content-Type": {"text/plain"}},
+			Body: io.NopCloser(strings.NewReader("down for maintenance")), Request: r}, nil
+	}
+	return f.next.RoundTrip(r)
 }

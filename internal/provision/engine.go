@@ -44,8 +44,9 @@ type Engine struct {
 	LeaseTTL time.Duration
 	// Poll is how often Run looks for due keys.
 	Poll time.Duration
-	// FullReconcile is how often Run marks every key of every active
-	// integration (DefaultFullReconcile; negative turns it off).
+	// FullReconcile is how often Run runs MarkAll, the full reconcile of
+	// every active integration (DefaultFullReconcile; negative turns it
+	// off).
 	FullReconcile time.Duration
 	// Now is the clock; Rand the jitter source (both defaulted).
 	Now  func() time.Time

@@ -26,9 +26,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		if full > 0 && e.now().Sub(lastFull) >= full {
 			lastFull = e.now()
-			if err := e.MarkAll(ctx); err != nil && ctx.Err() == nil {
-				e.record(ctx, Event{Name: "idm_full_reconcile", Detail: err.Error()})
-			}
+			// A failed listing was recorded as a user_lookup_provision
+			// event; the next pass tries again.
+			_ = e.MarkAll(ctx)
 		}
 		n, err := e.step(ctx)
 		if ctx.Err() != nil {
@@ -40,33 +40,6 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-// MarkAll marks every relevant key of every active integration; keys
-// already backing off keep their due time.
-func (e *Engine) MarkAll(ctx context.Context) error {
-	return e.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		rows, err := tx.Query(ctx, activeApps)
-		if err != nil {
-			return fmt.Errorf("provision: list integrations: %w", err)
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("provision: list integrations: %w", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		for _, id := range ids {
-			if err := markAppMode(ctx, tx, id, e.now(), true); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	})
 }
 
 // syncBusyPolls and syncBusyPoll bound how long SyncNow waits for a worker

@@ -30,6 +30,7 @@ var (
 	_ connector.GroupReplacer   = (*Connector)(nil)
 	_ connector.SessionResetter = (*Connector)(nil)
 	_ connector.EmailReleaser   = (*Connector)(nil)
+	_ connector.UserComparer    = (*Connector)(nil)
 )
 
 // BaseURL turns what the admin pasted into the SCIM 2.0 base: the guide's

@@ -59,6 +59,7 @@ var (
 	_ connector.Connector          = (*Client)(nil)
 	_ connector.Profile            = (*Client)(nil)
 	_ connector.GroupReplacer      = (*Client)(nil)
+	_ connector.UserComparer       = (*Client)(nil)
 	_ connector.GroupMemberPatcher = (*PatchingClient)(nil)
 )
 

@@ -163,6 +163,13 @@ func boolText(b bool) string {
 	return "false"
 }
 
+// UserInSync implements connector.UserComparer: UpdateUser would send
+// nothing for desired given current.
+func (c *Client) UserInSync(desired connector.User, current *connector.RemoteUser) bool {
+	changes, _ := c.diff(desired, current)
+	return len(changes) == 0
+}
+
 // UpdateUser implements connector.Connector: nothing is sent when
 // nothing differs; otherwise one PATCH of the changed attributes (or one
 // PUT of the whole user when the app has no PATCH).
