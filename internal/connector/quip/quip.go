@@ -58,6 +58,11 @@ func New(cfg connector.Config) (*Connector, error) {
 		GroupLookupByListing:  true,
 		ReadOnlyTest:          true,
 		EmailFilterAttr:       "emails",
+		// Quip's ServiceProviderConfig gives filter maxResults 1000.
+		// Paging follows what each answer holds, so a server that
+		// answers fewer only costs more pages, and an answer over
+		// MaxResponseBytes is asked again with half the count.
+		PageSize: 1000,
 	})
 	if err != nil {
 		return nil, err
