@@ -1,6 +1,9 @@
 package provision
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -11,8 +14,13 @@ import (
 )
 
 // gate sends an application's requests: it refuses them once the
-// integration is deactivated, and paces them with a token bucket sized from
-// the application's rate-limit headers.
+// integration is deactivated, and, once the application's rate-limit
+// headers have given its limit, paces them on one schedule per application
+// kept in the database (app_idm.pace_tat), which the replicas sharing the
+// database take their turns from. The schedule is the generic cell rate
+// algorithm: requests one interval (a minute over the limit) apart, with a
+// burst of a tenth of the limit. When the app says it has at most one
+// request left in its window, the gate also waits for the window's reset.
 type gate struct {
 	e     *Engine
 	appID string
@@ -20,8 +28,6 @@ type gate struct {
 
 	mu        sync.Mutex
 	limit     int // per minute; 0 = unknown (no pacing)
-	tokens    float64
-	last      time.Time
 	remaining int
 	reset     time.Time
 }
@@ -29,51 +35,76 @@ type gate struct {
 func (g *gate) onRateLimit(info connector.RateLimitInfo) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if info.Limit > 0 && info.Limit != g.limit {
+	if info.Limit > 0 {
 		g.limit = info.Limit
-		g.tokens = float64(info.Limit) / 10
-		g.last = g.e.now()
 	}
 	g.remaining, g.reset = info.Remaining, info.Reset
 }
 
-// wait returns how long to wait before the next request (and takes a token).
-func (g *gate) wait() time.Duration {
+// state returns the known limit and how long the app's own headers ask to
+// wait (until the window resets when at most one request is left).
+func (g *gate) state(now time.Time) (int, time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.limit > 0 && g.remaining <= 1 && !g.reset.IsZero() && g.reset.After(now) {
+		return g.limit, g.reset.Sub(now)
+	}
+	return g.limit, 0
+}
+
+// pace returns the interval between requests and the burst tolerance for
+// a limit of limit requests a minute.
+func pace(limit int) (interval, tau time.Duration) {
+	interval = time.Minute / time.Duration(limit)
+	burst := max(limit/10, 1)
+	return interval, time.Duration(burst-1) * interval
+}
+
+// admit checks that the integration is active and, when its limit is
+// known, takes the next slot of its schedule: it returns how long to wait
+// before sending.
+func (g *gate) admit(ctx context.Context) (time.Duration, error) {
 	now := g.e.now()
-	if g.limit <= 0 {
-		return 0
+	limit, wait := g.state(now)
+	if limit <= 0 {
+		var active int
+		err := g.e.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COALESCE(MAX(active), 0) FROM app_idm WHERE app_id = ?`, g.appID).Scan(&active)
+		})
+		if err != nil {
+			return 0, fmt.Errorf("provision: check active: %w", err)
+		}
+		if active == 0 {
+			return 0, errInactive
+		}
+		return 0, nil
 	}
-	if g.remaining <= 1 && !g.reset.IsZero() && g.reset.After(now) {
-		return g.reset.Sub(now)
+	interval, tau := pace(limit)
+	nowUS := sqlstore.TimeValue(now)
+	var tat int64
+	err := g.e.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
+		return tx.QueryRow(ctx, `UPDATE app_idm SET pace_tat = CASE WHEN pace_tat > ? THEN pace_tat ELSE ? END + ?
+WHERE app_id = ? AND active = 1 RETURNING pace_tat`, nowUS, nowUS, interval.Microseconds(), g.appID).Scan(&tat)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errInactive
 	}
-	rate := float64(g.limit) / 60 // per second
-	burst := max(float64(g.limit)/10, 1)
-	g.tokens = min(burst, g.tokens+now.Sub(g.last).Seconds()*rate)
-	g.last = now
-	if g.tokens >= 1 {
-		g.tokens--
-		return 0
+	if err != nil {
+		return 0, fmt.Errorf("provision: take a request slot: %w", err)
 	}
-	need := (1 - g.tokens) / rate
-	g.tokens--
-	return time.Duration(need * float64(time.Second))
+	// The slot is the new theoretical arrival time less one interval;
+	// up to tau ahead of now is within the burst.
+	slot := time.Duration(tat-nowUS)*time.Microsecond - interval - tau
+	return max(wait, slot), nil
 }
 
 func (g *gate) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	var active int
-	err := g.e.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
-		return tx.QueryRow(ctx, `SELECT COALESCE(MAX(active), 0) FROM app_idm WHERE app_id = ?`, g.appID).Scan(&active)
-	})
+	d, err := g.admit(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("provision: check active: %w", err)
+		return nil, err
 	}
-	if active == 0 {
-		return nil, errInactive
-	}
-	if d := g.wait(); d > 0 {
+	if d > 0 {
 		if err := g.e.sleep(ctx, d); err != nil {
 			return nil, err
 		}

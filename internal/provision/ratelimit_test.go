@@ -3,11 +3,13 @@ package provision_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -139,4 +141,73 @@ func (e *env) drainAll() {
 		}
 	}
 	e.t.Fatal("queue never emptied")
+}
+
+// Two engines on one database (two replicas) take their requests to one
+// app from one schedule kept in the database: with the clock standing
+// still, every paced request of either engine gets its own slot, one
+// interval after the previous (a minute over the app's limit), so
+// together they keep to the limit rather than each using all of it.
+func TestRateLimitSharedByEngines(t *testing.T) {
+	// quipsim itself does not limit; the app's limit (60 a minute: one
+	// request a second, a burst of 6) comes in headers added to each answer.
+	e := newEnvWith(t, "sqlite:"+filepath.Join(t.TempDir(), "jg.db"), func(c *quipsim.Config) { c.RateLimit = -1 })
+	e.mgr.HTTPClient = &http.Client{Transport: &limitHeaderRT{next: e.srv.Client().Transport, limit: 60}}
+	var mu sync.Mutex
+	var waits []time.Duration
+	slept := map[string]int{}
+	sleeper := func(name string) func(context.Context, time.Duration) error {
+		return func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			defer mu.Unlock()
+			waits = append(waits, d)
+			slept[name]++
+			return ctx.Err()
+		}
+	}
+	e.eng.Workers, e.eng.AppParallel, e.eng.Sleep = 4, 4, sleeper("a")
+	other := &provision.Engine{Store: e.store, Manager: e.mgr, Owner: "replica-b", Now: e.clk.Now, Workers: 4, AppParallel: 4,
+		Sleep: sleeper("b"), Rand: rand.New(rand.NewPCG(3, 4))}
+	var users []*directory.User
+	for i := range 60 {
+		users = append(users, e.user(fmt.Sprintf("w%02d", i), directory.UserActivated))
+	}
+	e.activate()
+	e.bind(e.group("rl2", users...))
+	var wg sync.WaitGroup
+	for _, eng := range []*provision.Engine{e.eng, other} {
+		wg.Go(func() {
+			if err := eng.Drain(e.ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(e.remoteUsers()); n != 60 {
+		t.Fatalf("users %d", n)
+	}
+	if slept["a"] < 10 || slept["b"] < 10 {
+		t.Fatalf("paced requests per engine %v: both should have worked and waited", slept)
+	}
+	slices.Sort(waits)
+	for i, d := range waits {
+		if want := time.Duration(i+1) * time.Second; d != want {
+			t.Fatalf("paced request %d of %d waits %v, want %v (one slot each, a second apart)", i+1, len(waits), d, want)
+		}
+	}
+}
+
+// limitHeaderRT adds an application's rate-limit headers to every answer.
+type limitHeaderRT struct {
+	next  http.RoundTripper
+	limit int
+}
+
+func (l *limitHeaderRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(r)
+	if err == nil {
+		resp.Header.Set("X-Scim-RateLimit-Limit", strconv.Itoa(l.limit))
+		resp.Header.Set("X-Scim-RateLimit-Remaining", strconv.Itoa(l.limit))
+	}
+	return resp, err
 }
