@@ -16,6 +16,10 @@ const DefaultPoll = time.Minute
 // minWait keeps a duty loop from spinning on a lease that is about to end.
 const minWait = 5 * time.Millisecond
 
+// DefaultRetry is how soon a failed duty runs again at first; the delay
+// doubles with each failure in a row, up to the duty's interval.
+const DefaultRetry = time.Minute
+
 // Runner runs periodic duties once across the replicas sharing a database:
 // a duty's lease is held for its interval by the replica that last ran it,
 // and only the replica that takes the expired lease runs it again.
@@ -26,6 +30,9 @@ type Runner struct {
 	Holder string
 	// Poll bounds the wait between looks at a duty's lease (DefaultPoll).
 	Poll time.Duration
+	// Retry is the first delay before a failed duty runs again
+	// (DefaultRetry).
+	Retry time.Duration
 	// Logger receives failures of duties and of the database (slog.Default
 	// when nil).
 	Logger *slog.Logger
@@ -52,6 +59,17 @@ func (r *Runner) log() *slog.Logger {
 	return slog.Default()
 }
 
+func (r *Runner) retry(failures int) time.Duration {
+	d := r.Retry
+	if d <= 0 {
+		d = DefaultRetry
+	}
+	for range min(failures-1, 30) {
+		d *= 2
+	}
+	return d
+}
+
 func (r *Runner) poll() time.Duration {
 	if r.Poll > 0 {
 		return r.Poll
@@ -67,8 +85,10 @@ func (r *Runner) poll() time.Duration {
 // never doubled; when the lease is lost (the database was unreachable for
 // longer than the renewals allow) fn's context is canceled. A replica that
 // dies leaves its lease to expire, and another replica takes the duty
-// over. Errors of fn and of the database are logged, never returned; fn
-// runs again only after the next interval.
+// over. Errors of fn and of the database are logged, never returned. A
+// failed run shortens the lease so that the duty runs again (on whichever
+// replica takes it) after Retry, doubled with each failure in a row up to
+// the interval.
 func (r *Runner) RunDuty(ctx context.Context, name string, interval time.Duration, fn func(context.Context) error) {
 	if interval <= 0 {
 		r.log().ErrorContext(ctx, "lease: duty has no interval", "duty", name)
@@ -76,6 +96,7 @@ func (r *Runner) RunDuty(ctx context.Context, name string, interval time.Duratio
 	}
 	holder := r.HolderName()
 	var until time.Time // the end of our lease; zero when not ours
+	failures := 0
 	for {
 		now := r.Leases.now()
 		wait := min(r.poll(), interval)
@@ -89,7 +110,14 @@ func (r *Runner) RunDuty(ctx context.Context, name string, interval time.Duratio
 			case err != nil:
 				r.log().WarnContext(ctx, "lease: duty could not check its lease", "duty", name, "err", err)
 			case ok:
-				until = r.run(ctx, name, holder, interval, end, fn)
+				var err error
+				until, err = r.run(ctx, name, holder, interval, end, fn)
+				if err != nil && ctx.Err() == nil {
+					failures++
+					until = r.retrySoon(ctx, name, holder, until, r.retry(failures))
+				} else {
+					failures = 0
+				}
 				wait = max(until.Sub(r.Leases.now()), 0)
 			default:
 				until = time.Time{}
@@ -106,9 +134,29 @@ func (r *Runner) RunDuty(ctx context.Context, name string, interval time.Duratio
 	}
 }
 
+// retrySoon shortens the duty's lease, which ends at until, to end after
+// delay (when that is sooner), so that a failed duty is run again then. It
+// returns the lease's end.
+func (r *Runner) retrySoon(ctx context.Context, name, holder string, until time.Time, delay time.Duration) time.Time {
+	at := r.Leases.now().Add(delay)
+	if !at.Before(until) {
+		return until
+	}
+	ok, err := r.Leases.Renew(ctx, name, holder, delay)
+	switch {
+	case err != nil:
+		r.log().WarnContext(ctx, "lease: duty could not shorten its lease to run again", "duty", name, "err", err)
+		return until
+	case !ok:
+		return time.Time{}
+	}
+	r.log().InfoContext(ctx, "lease: failed duty runs again", "duty", name, "in", delay)
+	return at
+}
+
 // run runs fn under the duty's lease, ending at until, renewing it while
-// fn runs past it. It returns the lease's end.
-func (r *Runner) run(ctx context.Context, name, holder string, interval time.Duration, until time.Time, fn func(context.Context) error) time.Time {
+// fn runs past it. It returns the lease's end and fn's error.
+func (r *Runner) run(ctx context.Context, name, holder string, interval time.Duration, until time.Time, fn func(context.Context) error) (time.Time, error) {
 	keep := min(max(interval/3, 10*time.Millisecond), time.Minute)
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -156,7 +204,7 @@ func (r *Runner) run(ctx context.Context, name, holder string, interval time.Dur
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return until
+	return until, err
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

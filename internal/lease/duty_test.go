@@ -2,6 +2,7 @@ package lease_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -142,6 +143,44 @@ func TestDutyRenewsLeaseWhileRunning(t *testing.T) {
 		}
 		if gap := starts[1].Sub(starts[0]); gap < 3*interval {
 			t.Fatalf("second run %v after the first, while the first lasted %v", gap, 3*interval)
+		}
+	})
+}
+
+// A failed run is retried after Retry, doubled with each failure in a row,
+// instead of after the whole interval; a success waits the interval again.
+func TestDutyRetriesAfterFailure(t *testing.T) {
+	sqltest.Backends(t, func(t *testing.T, dsn string) {
+		const retry = 150 * time.Millisecond
+		var mu sync.Mutex
+		var starts []time.Time
+		fn := func(context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			starts = append(starts, time.Now())
+			if len(starts) <= 2 {
+				return errors.New("application unreachable")
+			}
+			return nil
+		}
+		r := &lease.Runner{Leases: &lease.Store{DB: open(t, dsn)}, Holder: "A", Poll: 20 * time.Millisecond, Retry: retry}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { r.RunDuty(ctx, "duty", time.Hour, fn) })
+		time.Sleep(3*retry + 1500*time.Millisecond)
+		cancel()
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(starts) != 3 {
+			t.Fatalf("%d runs, want 3 (two failures retried, then one success)", len(starts))
+		}
+		for i, want := range []time.Duration{retry, 2 * retry} {
+			// Never early; late only by scheduling (the next interval
+			// would be an hour).
+			if gap := starts[i+1].Sub(starts[i]); gap < want-10*time.Millisecond || gap > want+500*time.Millisecond {
+				t.Fatalf("retry %d after %v, want %v", i+1, gap, want)
+			}
 		}
 	})
 }
