@@ -118,10 +118,7 @@ func openSQLite(path string, o options) (*Store, error) {
 	s := &Store{dialect: SQLite, opts: o}
 	if path == ":memory:" {
 		// One connection is the whole database: keep it forever.
-		db, err := sql.Open("sqlite", ":memory:?"+common+"&_txlock=immediate")
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: %w", err)
-		}
+		db := openSQLitePool(":memory:?" + common + "&_txlock=immediate")
 		db.SetMaxOpenConns(1)
 		db.SetMaxIdleConns(1)
 		db.SetConnMaxLifetime(0)
@@ -129,17 +126,10 @@ func openSQLite(path string, o options) (*Store, error) {
 		s.write, s.read, s.memory = db, db, true
 		return s, nil
 	}
-	w, err := sql.Open("sqlite", path+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: %w", err)
-	}
+	w := openSQLitePool(path + "?" + common + "&_pragma=journal_mode(WAL)&_txlock=immediate")
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
-	r, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)")
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("sqlstore: %w", err)
-	}
+	r := openSQLitePool(path + "?" + common + "&_pragma=query_only(1)")
 	n := max(o.readConns, 1)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
