@@ -3,7 +3,6 @@ package provision_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,15 +24,7 @@ func TestTwoEngines(t *testing.T) {
 	}
 	e.bind(e.group("all", users...))
 	other := &provision.Engine{Store: e.store, Manager: e.mgr, Owner: "other", Now: e.clk.Now, Rand: rand.New(rand.NewPCG(3, 4))}
-	var wg sync.WaitGroup
-	for _, eng := range []*provision.Engine{e.eng, other} {
-		wg.Go(func() {
-			if err := eng.Drain(e.ctx); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	wg.Wait()
+	e.drainTogether(other)
 	e.converge()
 	if us, gs := e.remoteUsers(), e.remoteGroups(); len(us) != 40 || len(gs["all"]) != 40 {
 		t.Fatalf("users %d group %d", len(us), len(gs["all"]))

@@ -158,6 +158,21 @@ func (e *env) drain() {
 	}
 }
 
+// drainTogether drains with e.eng and others at once (replicas sharing
+// the database).
+func (e *env) drainTogether(others ...*provision.Engine) {
+	e.t.Helper()
+	var wg sync.WaitGroup
+	for _, eng := range append([]*provision.Engine{e.eng}, others...) {
+		wg.Go(func() {
+			if err := eng.Drain(e.ctx); err != nil {
+				e.t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // converge drains, moving the clock past backoffs, until the queue is empty.
 func (e *env) converge() {
 	e.t.Helper()

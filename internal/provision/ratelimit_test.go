@@ -174,15 +174,7 @@ func TestRateLimitSharedByEngines(t *testing.T) {
 	}
 	e.activate()
 	e.bind(e.group("rl2", users...))
-	var wg sync.WaitGroup
-	for _, eng := range []*provision.Engine{e.eng, other} {
-		wg.Go(func() {
-			if err := eng.Drain(e.ctx); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	wg.Wait()
+	e.drainTogether(other)
 	if n := len(e.remoteUsers()); n != 60 {
 		t.Fatalf("users %d", n)
 	}

@@ -106,14 +106,9 @@ func (c *cachingConn) take(ctx context.Context, query string) (sqliteStmt, func(
 		return c.prepareOwn(ctx, query)
 	}
 	c.mu.Unlock()
-	ds, err := c.PrepareContext(ctx, query)
+	st, err := c.prepare(ctx, query)
 	if err != nil {
 		return nil, nil, err
-	}
-	st, ok := ds.(sqliteStmt)
-	if !ok {
-		ds.Close()
-		return nil, nil, errors.New("sqlstore: the SQLite driver's statement lacks a context method")
 	}
 	cs := &cachedStmt{query: query, stmt: st, busy: true}
 	c.mu.Lock()
@@ -123,17 +118,26 @@ func (c *cachingConn) take(ctx context.Context, query string) (sqliteStmt, func(
 	return st, func() { c.giveBack(cs) }, nil
 }
 
+// prepareOwn prepares a statement that is closed when given back.
 func (c *cachingConn) prepareOwn(ctx context.Context, query string) (sqliteStmt, func(), error) {
-	ds, err := c.PrepareContext(ctx, query)
+	st, err := c.prepare(ctx, query)
 	if err != nil {
 		return nil, nil, err
+	}
+	return st, func() { st.Close() }, nil
+}
+
+func (c *cachingConn) prepare(ctx context.Context, query string) (sqliteStmt, error) {
+	ds, err := c.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
 	}
 	st, ok := ds.(sqliteStmt)
 	if !ok {
 		ds.Close()
-		return nil, nil, errors.New("sqlstore: the SQLite driver's statement lacks a context method")
+		return nil, errors.New("sqlstore: the SQLite driver's statement lacks a context method")
 	}
-	return st, func() { st.Close() }, nil
+	return st, nil
 }
 
 func (c *cachingConn) giveBack(cs *cachedStmt) {
