@@ -60,6 +60,13 @@ func pace(limit int) (interval, tau time.Duration) {
 	return interval, time.Duration(burst-1) * interval
 }
 
+// maxAhead is how far ahead of now the schedule may run: the burst plus a
+// slot for each of 256 requests waiting at once (every worker of many
+// replicas), and never less than a minute.
+func maxAhead(interval, tau time.Duration) time.Duration {
+	return max(time.Minute, tau+256*interval)
+}
+
 // admit checks that the integration is active and, when its limit is
 // known, takes the next slot of its schedule: it returns how long to wait
 // before sending.
@@ -81,10 +88,13 @@ func (g *gate) admit(ctx context.Context) (time.Duration, error) {
 	}
 	interval, tau := pace(limit)
 	nowUS := sqlstore.TimeValue(now)
+	// A schedule further ahead than any queue of requests can make it
+	// (a clock that stepped back) starts again from now.
+	aheadUS := sqlstore.TimeValue(now.Add(maxAhead(interval, tau)))
 	var tat int64
 	err := g.e.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		return tx.QueryRow(ctx, `UPDATE app_idm SET pace_tat = CASE WHEN pace_tat > ? THEN pace_tat ELSE ? END + ?
-WHERE app_id = ? AND active = 1 RETURNING pace_tat`, nowUS, nowUS, interval.Microseconds(), g.appID).Scan(&tat)
+		return tx.QueryRow(ctx, `UPDATE app_idm SET pace_tat = CASE WHEN pace_tat > ? AND pace_tat <= ? THEN pace_tat ELSE ? END + ?
+WHERE app_id = ? AND active = 1 RETURNING pace_tat`, nowUS, aheadUS, nowUS, interval.Microseconds(), g.appID).Scan(&tat)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, errInactive

@@ -203,3 +203,36 @@ func (l *limitHeaderRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// A schedule left far ahead (the clock stepped back by hours) starts again
+// from now instead of holding every request for hours.
+func TestRateLimitScheduleAfterClockStepsBack(t *testing.T) {
+	e := newEnvWith(t, "sqlite:"+filepath.Join(t.TempDir(), "jg.db"), func(c *quipsim.Config) { c.RateLimit = -1 })
+	e.mgr.HTTPClient = &http.Client{Transport: &limitHeaderRT{next: e.srv.Client().Transport, limit: 60}}
+	var longest atomic.Int64
+	e.eng.Sleep = func(ctx context.Context, d time.Duration) error {
+		if int64(d) > longest.Load() {
+			longest.Store(int64(d))
+		}
+		return ctx.Err()
+	}
+	var users []*directory.User
+	for i := range 20 {
+		users = append(users, e.user(fmt.Sprintf("c%02d", i), directory.UserActivated))
+	}
+	e.activate()
+	if err := e.store.UpdateTx(e.ctx, func(tx *sqlstoreTx) error {
+		_, err := tx.Exec(e.ctx, `UPDATE app_idm SET pace_tat = ? WHERE app_id = ?`, e.clk.Now().Add(10*time.Hour).UnixMicro(), e.appID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.bind(e.group("cs", users...))
+	e.drain()
+	if n := len(e.remoteUsers()); n != 20 {
+		t.Fatalf("users %d", n)
+	}
+	if d := time.Duration(longest.Load()); d > time.Minute {
+		t.Fatalf("a request waited %v for a schedule 10 h ahead", d)
+	}
+}
