@@ -24,8 +24,6 @@ const (
 	DefaultIssuer = "Jumpgate admin"
 	// PendingTimeout is how long a session waits for its second factor.
 	PendingTimeout = 10 * time.Minute
-	// touchInterval bounds how often a session's last-seen time is written.
-	touchInterval = 15 * time.Second
 	// maxPasswordLen bounds the password that is hashed at all.
 	maxPasswordLen = 1024
 )

@@ -2,8 +2,6 @@ package adminauth
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/jumpgate-idp/jumpgate/internal/directory"
@@ -36,43 +34,31 @@ func validRole(r directory.AdminRole) bool {
 	return r == directory.RoleAdmin || r == directory.RoleReadOnly
 }
 
+// sessions is the table of admin sessions.
+func (s *Service) sessions() userauth.SessionTable {
+	return userauth.SessionTable{Store: s.Store, Table: "admin_sessions", Principal: "admin_id", Idle: s.idle()}
+}
+
+func adminSession(r *userauth.SessionRow, a *directory.Admin) *Session {
+	sess := &Session{ID: r.ID, AdminID: r.PrincipalID, CSRFToken: r.CSRFToken, ClientIP: r.ClientIP, MFAPending: r.MFAPending,
+		CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt}
+	if a != nil {
+		sess.Email, sess.Name, sess.Role = a.Email, a.Name, a.Role
+	}
+	return sess
+}
+
 // newSession opens a session for a; also runs extra in the same transaction.
 func (s *Service) newSession(ctx context.Context, a *directory.Admin, ip string, mfaPending bool, extra func(*sqlstore.Tx) error) (string, *Session, error) {
-	token, err := userauth.NewToken(s.rand())
-	if err != nil {
-		return "", nil, err
-	}
-	csrf, err := userauth.NewToken(s.rand())
-	if err != nil {
-		return "", nil, err
-	}
-	now := s.now()
-	abs, pending := s.absolute(), 0
+	life := s.absolute()
 	if mfaPending {
-		abs, pending = PendingTimeout, 1
+		life = PendingTimeout
 	}
-	sess := &Session{ID: userauth.HashToken(token), AdminID: a.ID, Email: a.Email, Name: a.Name, Role: a.Role,
-		CSRFToken: csrf, ClientIP: ip, MFAPending: mfaPending,
-		CreatedAt: sqlstore.TimeOf(sqlstore.TimeValue(now)), LastSeenAt: sqlstore.TimeOf(sqlstore.TimeValue(now)),
-		ExpiresAt: sqlstore.TimeOf(sqlstore.TimeValue(now.Add(abs)))}
-	err = s.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		if extra != nil {
-			if err := extra(tx); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM admin_sessions WHERE expires_at < ?`, sqlstore.TimeValue(now.Add(-time.Hour))); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO admin_sessions (id_hash, admin_id, csrf_token, mfa_pending, client_ip, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sess.ID, a.ID, csrf, pending, ip,
-			sqlstore.TimeValue(now), sqlstore.TimeValue(now), sqlstore.TimeValue(sess.ExpiresAt))
-		return err
-	})
+	token, row, err := s.sessions().Open(ctx, s.rand(), s.now(), a.ID, ip, mfaPending, life, extra)
 	if err != nil {
 		return "", nil, err
 	}
-	return token, sess, nil
+	return token, adminSession(row, a), nil
 }
 
 // Authenticate returns the full session of token. It fails with
@@ -93,150 +79,82 @@ func (s *Service) PendingMFA(ctx context.Context, token string) (*Session, error
 }
 
 func (s *Service) session(ctx context.Context, token string, wantPending bool) (*Session, error) {
-	if !userauth.WellFormedToken(token) {
-		return nil, ErrNoSession
-	}
-	now := s.now()
-	id := userauth.HashToken(token)
-	sess := &Session{ID: id}
-	var pending int
-	var role string
-	var created, seen, expires int64
-	var revoked sql.NullInt64
-	reason := ""
-	err := s.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT s.admin_id, s.csrf_token, s.mfa_pending, s.client_ip, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at,
-			a.email, a.name, a.role
-			FROM admin_sessions s JOIN admins a ON a.id = s.admin_id WHERE s.id_hash = ?`, id).
-			Scan(&sess.AdminID, &sess.CSRFToken, &pending, &sess.ClientIP, &created, &seen, &expires, &revoked,
-				&sess.Email, &sess.Name, &role)
-		if errors.Is(err, sql.ErrNoRows) {
-			reason = "unknown session"
-			return nil
+	var admin *directory.Admin
+	row, reason, err := s.sessions().Check(ctx, token, s.now(), wantPending, func(tx *sqlstore.Tx, r *userauth.SessionRow) (string, error) {
+		a, err := tx.GetAdmin(ctx, r.PrincipalID)
+		switch {
+		case directory.ErrorCode(err) == directory.ENOTFOUND:
+			return "admin deleted", nil
+		case err != nil:
+			return "", err
+		case !validRole(a.Role):
+			return "unknown role " + string(a.Role), nil
 		}
-		return err
+		admin = a
+		return "", nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	sess.Role, sess.MFAPending = directory.AdminRole(role), pending != 0
-	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = sqlstore.TimeOf(created), sqlstore.TimeOf(seen), sqlstore.TimeOf(expires)
-	switch {
-	case reason != "":
-	case revoked.Valid:
-		reason = "revoked"
-	case !now.Before(sess.ExpiresAt):
-		reason = "absolute timeout"
-	case now.Sub(sess.LastSeenAt) >= s.idle():
-		reason = "idle timeout"
-	case !validRole(sess.Role):
-		reason = "unknown role " + role
-	case sess.MFAPending != wantPending:
-		reason = "wrong step"
-	}
 	if reason != "" {
-		if sess.AdminID != "" && reason != "wrong step" {
-			s.log().InfoContext(ctx, "admin session refused", "session", id[:12], "admin", sess.AdminID, "reason", reason)
+		if row != nil && reason != "wrong step" {
+			s.log().InfoContext(ctx, "admin session refused", "session", row.ID[:12], "admin", row.PrincipalID, "reason", reason)
 		}
 		return nil, ErrNoSession
 	}
-	if now.Sub(sess.LastSeenAt) >= touchInterval {
-		err := s.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE admin_sessions SET last_seen_at = ? WHERE id_hash = ?`, sqlstore.TimeValue(now), id)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		sess.LastSeenAt = sqlstore.TimeOf(sqlstore.TimeValue(now))
-	}
-	return sess, nil
+	return adminSession(row, admin), nil
 }
 
 // Logout ends the session of token (full or pending); unknown or malformed
 // tokens are ignored, so it is idempotent.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	if !userauth.WellFormedToken(token) {
-		return nil
-	}
-	err := s.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM admin_sessions WHERE id_hash = ?`, userauth.HashToken(token))
-		return err
-	})
-	if err != nil {
+	if err := s.sessions().Delete(ctx, token); err != nil {
 		return err
 	}
-	s.log().InfoContext(ctx, "admin signed out", "session", userauth.HashToken(token)[:12])
+	if userauth.WellFormedToken(token) {
+		s.log().InfoContext(ctx, "admin signed out", "session", userauth.HashToken(token)[:12])
+	}
 	return nil
 }
 
 // RevokeSession ends the session with the given Session.ID; ENOTFOUND if
 // there is no such unrevoked session.
 func (s *Service) RevokeSession(ctx context.Context, sessionID string) error {
-	return s.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE admin_sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL`, sqlstore.TimeValue(s.now()), sessionID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return directory.NotFound("session", sessionID)
-		}
-		return nil
-	})
+	return s.sessions().Revoke(ctx, sessionID, s.now())
 }
 
 // RevokeAdminSessions ends every session of the admin (full and pending)
 // and returns how many were open. Idempotent.
 func (s *Service) RevokeAdminSessions(ctx context.Context, adminID string) (int, error) {
-	now := s.now()
-	var n int64
-	err := s.Store.UpdateTx(ctx, func(tx *sqlstore.Tx) error {
-		// Sessions already past their end stay as they are: they are not
-		// open, and not counted.
-		res, err := tx.Exec(ctx, `UPDATE admin_sessions SET revoked_at = ?
-			WHERE admin_id = ? AND revoked_at IS NULL AND expires_at > ? AND last_seen_at > ?`,
-			sqlstore.TimeValue(now), adminID, sqlstore.TimeValue(now), sqlstore.TimeValue(now.Add(-s.idle())))
-		if err != nil {
-			return err
-		}
-		n, _ = res.RowsAffected()
-		return nil
-	})
+	n, err := s.sessions().RevokeAll(ctx, adminID, s.now())
 	if err != nil {
 		return 0, err
 	}
 	s.log().InfoContext(ctx, "admin sessions revoked", "admin", adminID, "count", n)
-	return int(n), nil
+	return n, nil
 }
 
 // ListSessions returns the admin's open sessions (not revoked, not past
 // their absolute end, not idle too long), newest first, without CSRF
 // tokens.
 func (s *Service) ListSessions(ctx context.Context, adminID string) ([]Session, error) {
-	now := s.now()
 	out := []Session{}
 	err := s.Store.ViewTx(ctx, func(tx *sqlstore.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT s.id_hash, s.mfa_pending, s.client_ip, s.created_at, s.last_seen_at, s.expires_at, a.email, a.name, a.role
-			FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
-			WHERE s.admin_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND s.last_seen_at > ? ORDER BY s.created_at DESC, s.id_hash`,
-			adminID, sqlstore.TimeValue(now), sqlstore.TimeValue(now.Add(-s.idle())))
+		rows, err := s.sessions().List(ctx, tx, adminID, s.now())
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		a, err := tx.GetAdmin(ctx, adminID)
+		if directory.ErrorCode(err) == directory.ENOTFOUND {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var ss Session
-			var pending int
-			var role string
-			var created, seen, expires int64
-			if err := rows.Scan(&ss.ID, &pending, &ss.ClientIP, &created, &seen, &expires, &ss.Email, &ss.Name, &role); err != nil {
-				return sqlstore.MapError(err)
-			}
-			ss.AdminID, ss.Role, ss.MFAPending = adminID, directory.AdminRole(role), pending != 0
-			ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = sqlstore.TimeOf(created), sqlstore.TimeOf(seen), sqlstore.TimeOf(expires)
-			out = append(out, ss)
+		for i := range rows {
+			out = append(out, *adminSession(&rows[i], a))
 		}
-		return sqlstore.MapError(rows.Err())
+		return nil
 	})
 	return out, err
 }

@@ -26,8 +26,6 @@ const (
 	DefaultThrottleWindow  = 15 * time.Minute
 	DefaultMaxPerAccount   = 5
 	DefaultMaxPerAddress   = 50
-	// touchInterval bounds how often a session's last-seen time is written.
-	touchInterval = 15 * time.Second
 )
 
 // Public errors. Their messages are safe to show; the reason of a refusal
