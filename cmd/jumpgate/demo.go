@@ -101,6 +101,7 @@ type Demo struct {
 	AppRecreatedFrom string
 
 	dataDir string
+	otherDB string // the database, redacted, when not the data directory's
 	logger  *slog.Logger
 	client  *http.Client
 	quipHS  *http.Server
@@ -153,6 +154,9 @@ func DemoSetup(ctx context.Context, o DemoOptions) (*Demo, error) {
 	}
 	d := &Demo{Store: st, MasterKey: key, dataDir: o.DataDir, logger: logger,
 		client: &http.Client{Timeout: 30 * time.Second}}
+	if o.DB != "sqlite:"+dbPath {
+		d.otherDB = redactDSN(o.DB)
+	}
 	d.Service = &lifecycle.Service{Store: st, Now: o.Now, Rand: o.Rand, Hasher: o.Hasher}
 	if o.NewService != nil {
 		if d.Service, err = o.NewService(st, key); err != nil {

@@ -9,7 +9,11 @@ import (
 // printDemo prints where everything is, the logins and the walk-through.
 func (m *Main) printDemo(url string, d *Demo) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nJumpgate demo is running (demo only: well-known passwords, data in %s)\n\n", d.dataDir)
+	where := "data in " + d.dataDir
+	if d.otherDB != "" {
+		where += ", database " + d.otherDB
+	}
+	fmt.Fprintf(&b, "\nJumpgate demo is running (demo only: well-known passwords, %s)\n\n", where)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "  Jumpgate\t%s\n", url)
 	fmt.Fprintf(tw, "    admin portal\t%s/admin\n", url)

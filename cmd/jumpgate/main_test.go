@@ -292,7 +292,8 @@ func TestDemoCommandServes(t *testing.T) {
 	}
 	text := out.String()
 	key := apiKeyRE.FindString(text)
-	if !strings.Contains(text, url) || key == "" || !strings.Contains(text, "admin@example.com") || !strings.Contains(text, "Admin password: ") {
+	if !strings.Contains(text, url) || key == "" || !strings.Contains(text, "admin@example.com") || !strings.Contains(text, "Admin password: ") ||
+		!strings.Contains(text, "data in "+dir+")") {
 		t.Fatalf("demo output:\n%s", text)
 	}
 	if _, err := (&apiclient.Client{BaseURL: url, APIKey: key}).ListUsers(ctx, apiclient.ListOptions{}); err != nil {
