@@ -14,10 +14,8 @@ import (
 // A batch maps users as one-by-one import would: usernames and employee
 // identifiers taken in the directory or earlier in the same batch are not
 // reused; existing users are skipped and left as they are.
-func TestImportBatchMapping(t *testing.T) { importBatchMapping(t, newEnv(t)) }
-
-func TestImportBatchMappingPostgres(t *testing.T) {
-	importBatchMapping(t, newEnvDSN(t, sqltest.PostgresDSN(t)))
+func TestImportBatchMapping(t *testing.T) {
+	sqltest.Backends(t, func(t *testing.T, dsn string) { importBatchMapping(t, newEnvDSN(t, dsn)) })
 }
 
 func importBatchMapping(t *testing.T, e *env) {
@@ -97,10 +95,8 @@ func refuseUser(e *env, username string) *int {
 
 // One conflicting user refuses its batch's write; the batch is then
 // imported one by one, so only that user fails and nothing is half-written.
-func TestImportBatchConflictFailsOnlyThatUser(t *testing.T) { batchConflict(t, newEnv(t)) }
-
-func TestImportBatchConflictFailsOnlyThatUserPostgres(t *testing.T) {
-	batchConflict(t, newEnvDSN(t, sqltest.PostgresDSN(t)))
+func TestImportBatchConflictFailsOnlyThatUser(t *testing.T) {
+	sqltest.Backends(t, func(t *testing.T, dsn string) { batchConflict(t, newEnvDSN(t, dsn)) })
 }
 
 func batchConflict(t *testing.T, e *env) {

@@ -93,10 +93,8 @@ func TestJobProgressResumeAndMail(t *testing.T) {
 	}
 }
 
-func TestJobFaultsReportedPerUser(t *testing.T) { jobFaults(t, newEnv(t)) }
-
-func TestJobFaultsReportedPerUserPostgres(t *testing.T) {
-	jobFaults(t, newEnvDSN(t, sqltest.PostgresDSN(t)))
+func TestJobFaultsReportedPerUser(t *testing.T) {
+	sqltest.Backends(t, func(t *testing.T, dsn string) { jobFaults(t, newEnvDSN(t, dsn)) })
 }
 
 func jobFaults(t *testing.T, e *env) {
